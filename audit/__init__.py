@@ -1,0 +1,1 @@
+"""review-audit: after-sales audit toolkit."""

@@ -1,0 +1,187 @@
+"""The ``review-audit`` command line: parse options, call one library function, map errors.
+
+Kept thin on purpose (as papermill's ``cli.py``): every command imports its library lazily, so
+``review-audit --help`` starts fast and a command never pays for another's imports (GX costs
+seconds). Known errors become one line on stderr and an exit code: 2 for structural and
+parameter errors, 1 for "ran, but rows were quarantined" where a command says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from audit.errors import AuditError, NotebookFailed, ParameterError, StructuralError
+
+app = typer.Typer(
+    name="review-audit",
+    help="Audit an after-sales team's handling log: broken promises, review resolution, "
+    "the sales impact of explanations, and the monthly management pack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DataDir = Annotated[
+    Path,
+    typer.Argument(help="Folder of exports, one file per table (reviews.csv, promises.xlsx, ...)."),
+]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the toolkit's known errors into a one-line message and an exit code (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (StructuralError, ParameterError) as exc:
+            raise _fail(str(exc), 2) from None
+        except NotebookFailed as exc:
+            raise _fail(str(exc), 1) from None
+        except AuditError as exc:
+            raise _fail(str(exc), 1) from None
+
+    return wrapper
+
+
+@app.callback()
+def _root() -> None:
+    """Audit an after-sales team's handling log (see ``review-audit COMMAND --help``)."""
+
+
+@app.command()
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo exports into.")],
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, byte-identical files.")] = 7,
+    months: Annotated[int, typer.Option(help="Whole months of reviews.")] = 3,
+    end_month: Annotated[str, typer.Option(help="Last report month, YYYY-MM.")] = "2026-10",
+    shops: Annotated[int, typer.Option(help="Number of shops.")] = 3,
+    no_effect: Annotated[
+        bool, typer.Option("--no-effect", help="Generate sales with no explanation lift.")
+    ] = False,
+) -> None:
+    """Write a seeded demo dataset with known defects and effects (truth in OUT/truth/)."""
+    from audit.demo import DemoSpec, generate_demo
+
+    spec = DemoSpec(seed=seed, months=months, end_month=end_month, shops=shops,
+                    effect=not no_effect)
+    counts = generate_demo(out, spec)
+    summary = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    typer.echo(f"demo data written to {out} ({summary}); truth in {out / 'truth'}")
+
+
+# --- validate (owner: foundation io/contracts) ------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def validate(
+    data_dir: DataDir,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write quarantined rows to OUT/quarantine/.")
+    ] = None,
+) -> None:
+    """Check every export against its data contract; quarantine rows that break it.
+
+    Exit 0 when all rows pass, 1 when rows were quarantined, 2 on a structural error.
+    """
+    raise AuditError("validate: not built yet")
+
+
+# --- promises (owner: promise audit) ----------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def promises(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the audit files.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Audit date YYYY-MM-DD (end of that day); default: "
+                     "the last day with activity in the data."),
+    ] = None,
+) -> None:
+    """Match promises to payments: broken, late, partial, duplicate and unpromised money."""
+    raise AuditError("promises: not built yet")
+
+
+# --- resolution (owner: resolution analysis) --------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def resolution(
+    data_dir: DataDir,
+    month: Annotated[str, typer.Option("--month", help="Cohort month YYYY-MM (review posted).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the result files.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="YYYY-MM-DD; default: the last day with activity."),
+    ] = None,
+    sla_hours: Annotated[float, typer.Option(help="First-contact SLA in hours.")] = 24.0,
+) -> None:
+    """Resolution rates by category and agent, timeliness and contact-protocol checks."""
+    raise AuditError("resolution: not built yet")
+
+
+# --- impact (owner: impact analysis) ----------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def impact(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the result files.")],
+    window: Annotated[int, typer.Option(help="Days before/after each event.")] = 14,
+    event: Annotated[
+        str | None,
+        typer.Option(help="explanation or resolution; default: both."),
+    ] = None,
+) -> None:
+    """Do explanations and resolved reviews lift conversion? A staggered event study."""
+    raise AuditError("impact: not built yet")
+
+
+# --- monthly pack and lab (owner: report) -----------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def monthly(
+    data_dir: DataDir,
+    month: Annotated[str, typer.Option("--month", help="Report month YYYY-MM.")],
+    out: Annotated[Path, typer.Option("--out", help="Reports folder (pack goes to OUT/MONTH/).")]
+    = Path("reports"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD; default: last day with activity.")
+    ] = None,
+    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+    lang: Annotated[str, typer.Option(help="Labels: en or zh.")] = "en",
+) -> None:
+    """Build the monthly management pack: validated data, notebooks, HTML, Excel, manifest."""
+    raise AuditError("monthly: not built yet")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Entry point that also works as ``python -m audit.cli``."""
+    app(prog_name="review-audit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""One exception hierarchy, so the CLI can map known failures to exit codes and one-line messages."""
+
+
+class AuditError(Exception):
+    """Base class for every error the toolkit raises on purpose."""
+
+
+class StructuralError(AuditError):
+    """Input cannot be read at all: missing file, unreadable file, missing required column.
+
+    The message is one line naming the file and the column; the CLI exits with code 2.
+    """
+
+
+class ParameterError(AuditError):
+    """A command-line or notebook parameter is malformed (a month that is not YYYY-MM, ...)."""
+
+
+class NotebookFailed(AuditError):
+    """A report notebook raised; the message names the notebook and the failing cell's error."""
