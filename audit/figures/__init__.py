@@ -1,0 +1,39 @@
+"""Figure builders, one module per topic (``promises``, ``resolution``, ``impact``).
+
+Each builder takes small, already-aggregated polars frames and returns a ``go.Figure``; notebooks
+only show it with :func:`audit.charts.show`. This package holds what every topic shares, so the
+pack looks like one document: a palette and :func:`styled`, the common layout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+#: Colours used across the pack: neutral first, then the "bad" and "good" signals.
+PALETTE: tuple[str, ...] = ("#4C78A8", "#E45756", "#54A24B", "#F58518", "#72B7B2", "#B279A2",
+                            "#9D755D", "#BAB0AC")
+BAD = "#E45756"
+GOOD = "#54A24B"
+
+
+def styled(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go.Figure:
+    """``fig`` with the pack's common layout (white template, palette, compact margins).
+
+    Returns the same figure object, so builders can end with ``return styled(fig, title=...)``.
+    A fixed ``height`` keeps pages from jumping while plotly draws; the width follows the page.
+    """
+    fig.update_layout(
+        template="plotly_white",
+        colorway=list(PALETTE),
+        height=height,
+        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        font={"family": "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', sans-serif",
+              "size": 13},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    if title is not None:
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"})
+    return fig
