@@ -1,0 +1,232 @@
+"""Contact-protocol checks and unverified outcome claims (definitions: docs/TEAM.md, binding).
+
+The protocol (DOMAIN.md, seeds 000/001/003): message first and phone only after two days of
+unanswered messages; one buyer, one agent (the shared log exists so two agents do not chase the
+same buyer); at most five attempts per case; tiers 3-5 (service, quality, fraud) for seniors; a
+public explanation within the platform's 30 days and at most 500 characters. Each check yields
+one row per (case_id, check) with a sentence a team lead can read without the data at hand.
+
+Only what is visible at ``as_of`` counts: contacts, explanations, revisions and removals stamped
+later are ignored, so re-running an old month gives the answer that month would have given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal, get_args
+
+import polars as pl
+
+from audit.schema import SENIOR_ONLY_CATEGORIES
+
+Check = Literal[
+    "phone_too_early",
+    "multiple_agents",
+    "too_many_attempts",
+    "novice_on_senior_category",
+    "explanation_late",
+    "explanation_too_long",
+]
+CHECKS: tuple[str, ...] = get_args(Check)
+
+#: Phoning is allowed only after this long of unanswered messages on the same case.
+PHONE_AFTER = timedelta(hours=48)
+#: More contacts than this on one case is a harassment risk.
+MAX_ATTEMPTS = 5
+#: The platform's window for an explanation (and for a revision), after the review.
+WINDOW = timedelta(days=30)
+#: The platform's limit on an explanation's length, in characters.
+MAX_EXPLANATION_CHARS = 500
+
+BREACH_COLUMNS: tuple[str, ...] = ("case_id", "agent_id", "check", "detail")
+CLAIM_COLUMNS: tuple[str, ...] = ("case_id", "agent_id", "claimed_outcome")
+
+_TS = "%Y-%m-%d %H:%M"
+
+
+def _hours(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_microseconds() / 3.6e9
+
+
+def _fmt(x: pl.Expr, decimals: int = 1) -> pl.Expr:
+    return x.round(decimals).cast(pl.String)
+
+
+def visible_contacts(contacts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
+    """Contacts logged at or before ``as_of`` (one row per contact attempt)."""
+    return contacts.filter(pl.col("contacted_at") <= as_of)
+
+
+def detect_breaches(
+    reviews: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    contacts: pl.LazyFrame,
+    agents: pl.LazyFrame,
+    *,
+    as_of: datetime,
+) -> pl.LazyFrame:
+    """Every protocol breach in the handling log: one row per (case_id, check).
+
+    Parameters
+    ----------
+    reviews, cases, contacts, agents
+        Canonical tables (``audit.schema``). Pass them unfiltered: ``multiple_agents`` looks at all
+        of a buyer's cases. Restrict the result to a cohort afterwards.
+    as_of
+        Only contacts and explanations stamped at or before this instant are seen.
+
+    Returns
+    -------
+    LazyFrame with ``case_id, agent_id, check, detail`` (agent_id is the case's agent), sorted by
+    case_id then check order.
+    """
+    case_cols = cases.filter(pl.col("opened_at") <= as_of).select(
+        "case_id", "review_id", "agent_id", "category"
+    )
+    con = visible_contacts(contacts, as_of=as_of).select(
+        "case_id", pl.col("agent_id").alias("contact_agent"), "channel", "contacted_at", "reached"
+    )
+    parts = [
+        _phone_too_early(con),
+        _multiple_agents(reviews, case_cols, con),
+        _too_many_attempts(con),
+        _novice_on_senior(case_cols, agents),
+        _explanation(reviews, case_cols, as_of=as_of),
+    ]
+    found = pl.concat(parts, how="vertical")
+    return sort_breaches(
+        found.join(case_cols.select("case_id", "agent_id"), on="case_id", how="inner")
+        .select(*BREACH_COLUMNS)
+    )
+
+
+def sort_breaches(breaches: pl.LazyFrame) -> pl.LazyFrame:
+    """Breach rows in a stable order: by case_id, then by the order of ``CHECKS``."""
+    order = pl.col("check").replace_strict(CHECKS, list(range(len(CHECKS))), default=len(CHECKS))
+    return breaches.sort(pl.col("case_id"), order)
+
+
+def _phone_too_early(con: pl.LazyFrame) -> pl.LazyFrame:
+    # A later phone call is allowed iff the earliest one is: the earliest unanswered message is the
+    # only one that matters, so one comparison per case replaces a search per call.
+    per_case = con.group_by("case_id").agg(
+        first_phone=pl.col("contacted_at").filter(pl.col("channel") == "phone").min(),
+        first_unanswered=pl.col("contacted_at")
+        .filter((pl.col("channel") != "phone") & ~pl.col("reached"))
+        .min(),
+    )
+    waited = _hours(pl.col("first_phone"), pl.col("first_unanswered"))
+    detail = (
+        pl.when(pl.col("first_unanswered").is_null())
+        .then(
+            pl.lit("phoned at ") + pl.col("first_phone").dt.strftime(_TS)
+            + pl.lit(" with no unanswered message before it (phone only after 48 h of unanswered"
+                     " messages)")
+        )
+        .otherwise(
+            pl.lit("phoned at ") + pl.col("first_phone").dt.strftime(_TS)
+            + pl.lit(", only ") + _fmt(waited) + pl.lit(" h after the first unanswered message (")
+            + pl.col("first_unanswered").dt.strftime(_TS) + pl.lit("); phone only after 48 h")
+        )
+    )
+    return per_case.filter(
+        pl.col("first_phone").is_not_null()
+        & (
+            pl.col("first_unanswered").is_null()
+            | (pl.col("first_phone") < pl.col("first_unanswered") + PHONE_AFTER)
+        )
+    ).select("case_id", check=pl.lit("phone_too_early"), detail=detail)
+
+
+def _multiple_agents(
+    reviews: pl.LazyFrame, case_cols: pl.LazyFrame, con: pl.LazyFrame
+) -> pl.LazyFrame:
+    buyer_of_case = case_cols.join(
+        reviews.select("review_id", "shop_id", "buyer_id"), on="review_id", how="inner"
+    ).select("case_id", "shop_id", "buyer_id")
+    contacted = con.select("case_id", "contact_agent").join(buyer_of_case, on="case_id")
+    per_buyer = (
+        contacted.group_by("shop_id", "buyer_id")
+        .agg(agents=pl.col("contact_agent").unique().sort())
+        .filter(pl.col("agents").list.len() >= 2)  # noqa: PLR2004 - "two or more agents"
+    )
+    cases_hit = contacted.select("case_id", "shop_id", "buyer_id").unique().join(
+        per_buyer, on=["shop_id", "buyer_id"], how="inner"
+    )
+    detail = (
+        pl.lit("buyer contacted by ")
+        + pl.col("agents").list.len().cast(pl.String)
+        + pl.lit(" agents across their cases: ")
+        + pl.col("agents").list.join(", ")
+    )
+    return cases_hit.select("case_id", check=pl.lit("multiple_agents"), detail=detail)
+
+
+def _too_many_attempts(con: pl.LazyFrame) -> pl.LazyFrame:
+    per_case = con.group_by("case_id").agg(n=pl.len(), last=pl.col("contacted_at").max(),
+                                           first=pl.col("contacted_at").min())
+    detail = (
+        pl.col("n").cast(pl.String) + pl.lit(" contact attempts between ")
+        + pl.col("first").dt.strftime(_TS) + pl.lit(" and ") + pl.col("last").dt.strftime(_TS)
+        + pl.lit(f" (limit {MAX_ATTEMPTS})")
+    )
+    return per_case.filter(pl.col("n") > MAX_ATTEMPTS).select(
+        "case_id", check=pl.lit("too_many_attempts"), detail=detail
+    )
+
+
+def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyFrame:
+    hit = case_cols.join(agents.select("agent_id", "level"), on="agent_id", how="inner").filter(
+        (pl.col("level") == "novice") & pl.col("category").is_in(SENIOR_ONLY_CATEGORIES)
+    )
+    detail = (
+        pl.lit("novice agent ") + pl.col("agent_id") + pl.lit(" handled a ") + pl.col("category")
+        + pl.lit(" case (tiers 3-5: service, quality, fraud are for senior agents)")
+    )
+    return hit.select("case_id", check=pl.lit("novice_on_senior_category"), detail=detail)
+
+
+def _explanation(reviews: pl.LazyFrame, case_cols: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
+    rev = reviews.select("review_id", "reviewed_at", "explanation_text", "explained_at").filter(
+        pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of)
+    )
+    joined = case_cols.select("case_id", "review_id").join(rev, on="review_id", how="inner")
+    days = _hours(pl.col("explained_at"), pl.col("reviewed_at")) / 24.0
+    late = joined.filter(pl.col("explained_at") > pl.col("reviewed_at") + WINDOW).select(
+        "case_id",
+        check=pl.lit("explanation_late"),
+        detail=pl.lit("explanation posted ") + _fmt(days) + pl.lit(" days after the review (")
+        + pl.col("explained_at").dt.strftime(_TS) + pl.lit("; limit 30 days)"),
+    )
+    n_chars = pl.col("explanation_text").str.len_chars()
+    long = joined.filter(n_chars > MAX_EXPLANATION_CHARS).select(
+        "case_id",
+        check=pl.lit("explanation_too_long"),
+        detail=pl.lit("explanation has ") + n_chars.cast(pl.String)
+        + pl.lit(f" characters (limit {MAX_EXPLANATION_CHARS})"),
+    )
+    return pl.concat([late, long], how="vertical")
+
+
+def unverified_claims(
+    reviews: pl.LazyFrame, cases: pl.LazyFrame, *, as_of: datetime
+) -> pl.LazyFrame:
+    """Cases whose log claims the review was revised or removed while the review shows neither.
+
+    The platform's review export is the evidence: a claim is verified when, at ``as_of``, the
+    review has ``revised_rating = positive`` with ``revised_at`` set, or ``removed_at`` set
+    (both at or before ``as_of``). One row per case: ``case_id, agent_id, claimed_outcome``.
+    """
+    rev = reviews.select("review_id", "revised_rating", "revised_at", "removed_at")
+    shows_revised = (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= as_of)
+    shows_removed = pl.col("removed_at") <= as_of
+    verified = shows_revised.fill_null(False) | shows_removed.fill_null(False)
+    return (
+        cases.filter(
+            (pl.col("opened_at") <= as_of) & pl.col("outcome").is_in(["revised", "removed"])
+        )
+        .join(rev, on="review_id", how="left")
+        .filter(~verified)
+        .select("case_id", "agent_id", pl.col("outcome").alias("claimed_outcome"))
+        .sort("case_id")
+    )
