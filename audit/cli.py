@@ -137,7 +137,11 @@ def resolution(
     sla_hours: Annotated[float, typer.Option(help="First-contact SLA in hours.")] = 24.0,
 ) -> None:
     """Resolution rates by category and agent, timeliness and contact-protocol checks."""
-    raise AuditError("resolution: not built yet")
+    from audit.resolution_run import run_resolution
+
+    written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours)
+    typer.echo(f"resolution for {month} written to {out}: "
+               + ", ".join(p.name for p in written.values()))
 
 
 # --- impact (owner: impact analysis) ----------------------------------------------------------

@@ -19,7 +19,7 @@ out). :func:`resolution_headline` gives the handful of numbers the monthly index
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
@@ -35,7 +35,7 @@ from audit.resolution_work import backlog_daily, workload_by_agent
 from audit.schema import CATEGORIES
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 #: The platform's revision window.
 WINDOW = timedelta(days=30)
@@ -310,27 +310,38 @@ def analyse_resolution(
     )
 
 
-def end_of_day(day: date) -> datetime:
-    """The last instant of ``day`` (how ``as_of`` dates are read)."""
-    return datetime.combine(day, time(23, 59, 59, 999999))
-
-
 def resolution_headline(
     tables: Mapping[str, pl.LazyFrame],
     *,
-    month_start: date,
-    month_end: date,
+    month: str,
     as_of: datetime,
     sla_hours: float = 24.0,
     shop: str | None = None,
 ) -> dict[str, object]:
     """The month's resolution numbers for the monthly index page, as plain Python values.
 
-    ``tables`` is ``Dataset.tables`` (needs reviews, cases, contacts, agents). Keys: cohort_cases,
-    eligible, resolved, still_open, rate, ci_low, ci_high, median_hours_to_first_contact,
-    p90_hours_to_first_contact, share_within_sla, breaches (rows), breach_cases (distinct cases),
-    unverified_claims. Rates are fractions (0-1); ``None`` where undefined.
+    Parameters
+    ----------
+    tables
+        ``Dataset.tables`` (uses reviews, cases, contacts, agents).
+    month
+        Cohort month, ``YYYY-MM``.
+    as_of
+        As in :func:`analyse_resolution` (e.g. ``Dataset.last_activity()``).
+    sla_hours, shop
+        As in :func:`analyse_resolution`.
+
+    Returns
+    -------
+    dict
+        cohort_cases, eligible, resolved, still_open, rate, ci_low, ci_high,
+        median_hours_to_first_contact, p90_hours_to_first_contact, share_within_sla,
+        breaches (rows), breach_cases (distinct cases), unverified_claims. Rates are fractions
+        (0-1); ``None`` where undefined (no eligible case).
     """
+    from audit.dates import parse_month
+
+    month_start, month_end = parse_month(month)
     audit = analyse_resolution(
         tables["reviews"], tables["cases"], tables["contacts"], tables["agents"],
         month_start=month_start, month_end=month_end, as_of=as_of, sla_hours=sla_hours, shop=shop,
@@ -363,7 +374,10 @@ def resolution_headline(
     }
 
 
-def collect_outputs(audit: ResolutionAudit) -> dict[str, pl.DataFrame]:
-    """Collect every frame in one pass (shared sub-plans run once), keyed by field name."""
-    frames = pl.collect_all(list(audit))
-    return dict(zip(audit._fields, frames, strict=True))
+def collect_outputs(
+    audit: ResolutionAudit, fields: Iterable[str] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Collect the named frames (default: all) in one pass, so shared sub-plans run once."""
+    names = list(fields) if fields is not None else list(audit._fields)
+    frames = pl.collect_all([getattr(audit, n) for n in names])
+    return dict(zip(names, frames, strict=True))
