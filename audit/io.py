@@ -31,3 +31,299 @@ def write_excel(sheets: dict[str, pl.DataFrame], path: Path) -> None:
     with xlsxwriter.Workbook(path) as wb:
         for name, df in sheets.items():
             df.write_excel(wb, worksheet=name[:31], autofit=True)
+
+
+# --- reading exports ----------------------------------------------------------------------------
+#
+# A shop's folder holds one file per table (reviews.csv, promises.xlsx, sales_daily.parquet).
+# Reading happens in two steps so that one bad cell never costs the whole file:
+#   1. ``read_export``: bytes -> a frame of *strings* with canonical column names, the source
+#      row number of every row, and fully blank rows removed (and counted);
+#   2. ``parse_table``: strings -> canonical dtypes, vectorised; a cell that cannot be read
+#      becomes null in the typed frame and a row problem ("amount_cny: cannot read '12块' as an
+#      amount") that the caller quarantines.
+# Every alias and value mapping comes from ``audit/aliases.json``.
+
+from dataclasses import dataclass  # noqa: E402
+from functools import cache  # noqa: E402
+
+from audit.errors import StructuralError  # noqa: E402
+from audit.schema import TABLES, Table, table  # noqa: E402
+
+#: File extensions a table may come in, lower case.
+EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
+#: Column holding the row's position in the file (see ``read_export``).
+SOURCE_ROW = "source_row"
+#: Column holding the row's 0-based position among the non-blank rows (joins problems to rows).
+ROW = "__row"
+
+_ALIASES_PATH = Path(__file__).with_name("aliases.json")
+
+
+@cache
+def aliases() -> dict:
+    """The header aliases and value mappings (``audit/aliases.json``), read once per process."""
+    return json.loads(_ALIASES_PATH.read_text("utf-8"))
+
+
+def _norm_header(name: str) -> str:
+    """Header as compared: no BOM, trimmed, lower case, inner spaces/hyphens as underscores."""
+    text = name.replace("\ufeff", "").strip().lower()
+    return "_".join(text.replace("-", " ").split())
+
+
+@cache
+def _header_map(name: str) -> dict[str, str]:
+    """Normalised header -> canonical column for table ``name`` (canonical names included)."""
+    out = {_norm_header(k): v for k, v in aliases()["headers"].get(name, {}).items()}
+    out.update({_norm_header(c.name): c.name for c in table(name).columns})
+    return out
+
+
+def find_table_file(data_dir: Path, name: str) -> Path | None:
+    """The export of table ``name`` in ``data_dir`` (any supported extension), or None.
+
+    Raises
+    ------
+    StructuralError
+        When two files claim the same table (``reviews.csv`` and ``reviews.xlsx``): which one
+        is right cannot be guessed.
+    """
+    if not data_dir.is_dir():
+        msg = f"data folder {data_dir} does not exist or is not a folder"
+        raise StructuralError(msg)
+    found = sorted(
+        p for p in data_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in EXTENSIONS and p.stem.strip().lower() == name
+    )
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        msg = f"table `{name}` has {len(found)} files in {data_dir}: {names}; keep exactly one"
+        raise StructuralError(msg)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """One export read as text: canonical column names, every value a trimmed string or null.
+
+    ``frame`` has the table's canonical columns (missing optional ones as null), then
+    ``source_row`` (line number in a CSV, header = 1; sheet row number in XLSX; 1-based row
+    position in Parquet) and ``__row`` (0-based position among non-blank rows).
+    """
+
+    table: str
+    source_file: str
+    frame: pl.DataFrame
+    rows_blank: int
+    ignored_columns: tuple[str, ...]
+
+
+def _decode_csv(path: Path) -> bytes:
+    """The file's text as UTF-8 bytes: UTF-8 (with or without BOM) or GB18030/GBK, detected.
+
+    Taobao/Excel exports on Chinese Windows are GBK; GB18030 is its superset, so one decoder
+    covers both. UTF-8 is tried first because valid GBK text is almost never valid UTF-8.
+    """
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        try:
+            return data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError:
+            msg = (f"{path.name}: cannot read the file as UTF-8 or GB18030 text "
+                   f"(bad byte at offset {exc.start})")
+            raise StructuralError(msg) from None
+    return data
+
+
+def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
+    """Every column as strings, plus the expression giving each row's number in the source."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            data = _decode_csv(path)
+            if not data.strip():
+                msg = f"{path.name}: the file is empty (no header row)"
+                raise StructuralError(msg)
+            df = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
+            # Line of row i = 2 + i + newlines inside earlier rows' quoted cells (multi-line text).
+            inner = pl.sum_horizontal(
+                [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in df.columns]
+            ) if df.width else pl.lit(0)
+            line = pl.int_range(pl.len(), dtype=pl.Int64) + 2 + inner.cum_sum().shift(1, fill_value=0)
+            return df, line
+        if suffix == ".xlsx":
+            df = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
+            return _as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 2
+        df = pl.read_parquet(path)
+        return _as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 1
+    except StructuralError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is "unreadable file"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = f"{path.name}: cannot read the file ({first})"
+        raise StructuralError(msg) from exc
+
+
+def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Typed columns (Parquet, XLSX cells) as strings in formats ``parse_table`` reads back."""
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.String:
+            exprs.append(col)
+        elif isinstance(dtype, pl.Datetime):
+            exprs.append(col.dt.to_string("%Y-%m-%d %H:%M:%S%.f"))
+        elif dtype == pl.Date:
+            exprs.append(col.dt.to_string("%Y-%m-%d"))
+        else:
+            exprs.append(col.cast(pl.String))
+    return df.select(exprs)
+
+
+def read_export(path: Path, name: str) -> RawExport:
+    """Read the export of table ``name`` at ``path`` as text with canonical column names.
+
+    Headers may be the canonical English names or the Chinese aliases of ``aliases.json``
+    (case, spaces and a BOM do not matter). Columns the table does not know are ignored;
+    optional columns that are missing are added empty. Fully blank rows (real exports have
+    them) are dropped and counted in ``rows_blank``.
+
+    Raises
+    ------
+    StructuralError
+        Unreadable file, a header given twice, or a required column missing (one line naming
+        the file and the column).
+    """
+    spec = table(name)
+    df, line = _read_text_frame(path)
+    hmap = _header_map(name)
+    rename: dict[str, str] = {}
+    ignored: list[str] = []
+    for col in df.columns:
+        canon = hmap.get(_norm_header(col))
+        if canon is None:
+            ignored.append(col)
+        elif canon in rename.values():
+            first = next(k for k, v in rename.items() if v == canon)
+            msg = f"{path.name}: columns `{first}` and `{col}` both mean `{canon}`; keep one"
+            raise StructuralError(msg)
+        else:
+            rename[col] = canon
+    present = set(rename.values())
+    for col in spec.columns:
+        if col.required and col.name not in present:
+            shown = ", ".join(f"`{c}`" for c in df.columns)
+            msg = (f"contract `{name}` expects column `{col.name}`, but {path.name} has: "
+                   f"[{shown}]")
+            raise StructuralError(msg)
+    trimmed = [
+        pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in rename.items()
+    ]
+    missing = [pl.lit(None, pl.String).alias(c.name) for c in spec.columns if c.name not in present]
+    out = df.lazy().select(
+        *trimmed, *missing, line.alias(SOURCE_ROW),
+        # Blank = every cell of the row empty, including columns we ignore.
+        pl.all_horizontal(
+            [pl.col(c).str.strip_chars().replace("", None).is_null() for c in df.columns]
+        ).alias("__blank") if df.width else pl.lit(False).alias("__blank"),
+    )
+    frame = out.collect()
+    blank = int(frame["__blank"].sum())
+    frame = (
+        frame.filter(~pl.col("__blank"))
+        .select([c.name for c in spec.columns] + [SOURCE_ROW])
+        .with_row_index(ROW)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+    )
+    return RawExport(name, path.name, frame, blank, tuple(ignored))
+
+
+def _parse_expr(spec: Table, column: str) -> tuple[pl.Expr, str]:
+    """(Typed value expression, what the value should be) for one canonical column."""
+    conf = aliases()
+    dtype = spec.column(column).dtype
+    s = pl.col(column)
+    if dtype == pl.String:
+        domain = conf["column_domains"].get(column)
+        if domain is not None:
+            mapping = {k.strip().lower(): v for k, v in conf["domains"][domain].items()}
+            return s.str.to_lowercase().replace(mapping), "text"
+        return s, "text"
+    if dtype == pl.Float64 or dtype == pl.Int64:
+        t = s.str.to_lowercase()
+        for mark in conf["amount_marks"]:
+            t = t.str.replace_all(mark, "", literal=True)
+        num = t.str.strip_chars().cast(pl.Float64, strict=False)
+        if dtype == pl.Float64:
+            return num, "an amount" if column.endswith("_cny") else "a number"
+        ok = num.is_finite() & (num == num.floor()) & (num.abs() < 2**62)
+        return pl.when(ok).then(num).cast(pl.Int64, strict=False), "a whole number"
+    if dtype == pl.Boolean:
+        mapping = {v: True for v in conf["booleans"]["true"]}
+        mapping.update({v: False for v in conf["booleans"]["false"]})
+        return s.str.to_lowercase().replace_strict(mapping, default=None,
+                                                    return_dtype=pl.Boolean), "true/false (是/否)"
+    parsed = pl.coalesce(
+        [s.str.strptime(pl.Datetime("us"), f, strict=False) for f in conf["datetime_formats"]]
+    )
+    if dtype == pl.Date:
+        return parsed.dt.date(), "a date"
+    return parsed.cast(dtype), "a date/time"
+
+
+def parse_table(raw: pl.LazyFrame, name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Turn a text frame (``read_export``'s) into canonical dtypes, vectorised.
+
+    Parameters
+    ----------
+    raw
+        Canonical columns as strings, plus ``__row``.
+    name
+        The table.
+
+    Returns
+    -------
+    typed
+        Canonical columns in canonical dtypes and order, plus ``__row``. Unreadable cells are
+        null here (the row is reported in ``problems``).
+    problems
+        One row per unreadable cell: ``__row``, ``column``, ``rule`` (what kind of problem, for counting)
+        and ``reason`` (with the value, for the data owner).
+    """
+    spec = table(name)
+    typed_exprs, problem_exprs = [], []
+    for col in spec.columns:
+        expr, what = _parse_expr(spec, col.name)
+        typed_exprs.append(expr.alias(col.name))
+        if spec.column(col.name).dtype != pl.String:
+            problem_exprs.append(
+                pl.when(pl.col(col.name).is_not_null() & expr.is_null())
+                .then(pl.format(f"{col.name}: cannot read '{{}}' as {what}",
+                                  pl.col(col.name).str.slice(0, 40)))
+                .alias(col.name)
+            )
+    typed = raw.select(*typed_exprs, pl.col(ROW))
+    if not problem_exprs:
+        empty = pl.LazyFrame(
+            schema={ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String})
+        return typed, empty
+    problems = (
+        raw.select(pl.col(ROW), *problem_exprs)
+        .unpivot(index=ROW, variable_name="column", value_name="reason")
+        .drop_nulls("reason")
+        .with_columns(
+            pl.format("{}: cannot read the value", pl.col("column")).alias("rule")
+        )
+        .select(ROW, "column", "rule", "reason")
+    )
+    return typed, problems
+
+
+def table_names() -> tuple[str, ...]:
+    """The canonical table names, in dependency order (parents before children)."""
+    return TABLES

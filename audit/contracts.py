@@ -1,0 +1,226 @@
+"""The Great Expectations boundary: load the data contracts and check rows against them.
+
+Contracts are JSON in ``data_contracts/<table>.json`` (the shape of a GX 1.x
+``ExpectationSuite``, every expectation with ``meta.why``). People write and review them like
+code; this module only reads them. GX is imported lazily, here and nowhere else, because the
+import costs seconds and notebook kernels reading a snapshot must never pay for it.
+
+GX has no polars engine, so each table is converted once with ``to_pandas`` (row index =
+polars row position). Speed: GX's COMPLETE result format is slow when many rows fail (it
+builds value lists and counts for every failing expectation). So the suite is evaluated in two
+passes: first with ``BOOLEAN_ONLY`` (fast, says which expectations fail), then only the failing
+expectations again with ``COMPLETE`` to get their failing row positions
+(``unexpected_index_list``). A clean table pays for one cheap pass.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from audit.errors import StructuralError
+from audit.schema import table
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+ROW = "__row"
+PROBLEMS_SCHEMA = {ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String}
+
+
+def contracts_dir() -> Path:
+    """Where the contracts live: ``data_contracts/`` in a checkout, packaged copy otherwise."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "data_contracts", here / "_data_contracts"):
+        if candidate.is_dir():
+            return candidate
+    msg = f"no data_contracts folder beside {here}"
+    raise StructuralError(msg)
+
+
+def contract_path(name: str) -> Path:
+    """The contract file of table ``name``."""
+    table(name)
+    return contracts_dir() / f"{name}.json"
+
+
+def read_contract(name: str) -> dict[str, Any]:
+    """The contract of table ``name`` as plain JSON (no GX import)."""
+    path = contract_path(name)
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: cannot read the contract ({exc})"
+        raise StructuralError(msg) from exc
+
+
+@cache
+def load_contract(name: str) -> gx.ExpectationSuite:
+    """The contract of table ``name`` as a GX ``ExpectationSuite``, loaded strictly.
+
+    GX logs and silently drops an expectation whose type it does not know, so a typo would
+    remove a check without anyone noticing. Here the loaded suite is compared with the file,
+    expectation by expectation, and any difference raises.
+
+    Raises
+    ------
+    StructuralError
+        Naming the file and the index of the first expectation that did not load.
+    """
+    import great_expectations as gx
+
+    path = contract_path(name)
+    data = read_contract(name)
+    data.pop("id", None)
+    expected = data.get("expectations", [])
+    # GX logs the dropped expectation at ERROR level; we raise instead, so silence it here.
+    logger = logging.getLogger("great_expectations")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        suite = gx.ExpectationSuite(**data)
+    except Exception as exc:
+        msg = f"{path}: not a valid expectation suite ({str(exc).splitlines()[0]})"
+        raise StructuralError(msg) from exc
+    finally:
+        logger.setLevel(level)
+    loaded = [e.expectation_type for e in suite.expectations]
+    wanted = [e.get("type") for e in expected]
+    if loaded != wanted:
+        index = next((i for i, (a, b) in enumerate(zip(loaded, wanted, strict=False)) if a != b),
+                     len(loaded))
+        msg = (f"{path}: expectation {index} (`{wanted[index]}`) did not load "
+               f"({len(wanted)} in the file, {len(loaded)} loaded); check its type")
+        raise StructuralError(msg)
+    return suite
+
+
+@cache
+def _batch_definition() -> Any:
+    """One ephemeral context with a pandas dataframe asset, reused for every table."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("review_audit")
+    asset = source.add_dataframe_asset("table")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _run(suite: gx.ExpectationSuite, pdf: Any, result_format: str) -> list[Any]:
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
+    return list(batch.validate(suite, result_format={"result_format": result_format}).results)
+
+
+def _subsuite(name: str, configs: list[Any]) -> gx.ExpectationSuite:
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=f"{name}_failing", expectations=configs)
+
+
+def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.DataFrame:
+    """Rows of ``df`` that break table ``name``'s contract, one row per (row, expectation).
+
+    Parameters
+    ----------
+    df
+        The typed table (canonical columns and dtypes) with its ``__row`` column.
+    name
+        The table; its contract is ``data_contracts/<name>.json``.
+    source_file
+        For error messages only.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``__row``, ``column``, ``rule`` (plain words, for counting) and ``reason`` (plain words
+        with the value and the expectation's name, for the data owner).
+    """
+    suite = load_contract(name)
+    if df.height == 0:
+        return pl.DataFrame(schema=PROBLEMS_SCHEMA)
+    data = df.drop(ROW)
+    pdf = data.to_pandas()
+    first = _run(suite, pdf, "BOOLEAN_ONLY")
+    failing = []
+    for res in first:
+        if res.success:
+            continue
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            msg = (f"{source_file or name}: contract `{name}` expectation "
+                   f"`{res.expectation_config.type}` could not run "
+                   f"({res.exception_info.get('exception_message')})")
+            raise StructuralError(msg)
+        failing.append(res.expectation_config)
+    if not failing:
+        return pl.DataFrame(schema=PROBLEMS_SCHEMA)
+    frames = []
+    for res in _run(_subsuite(name, failing), pdf, "COMPLETE"):
+        positions = res.result.get("unexpected_index_list") or []
+        if not positions:
+            continue
+        if isinstance(positions[0], dict):  # index column names given: not used here
+            positions = [p["index"] for p in positions]
+        frames.append(_describe(df, res.expectation_config, pl.Series(positions, dtype=pl.Int64)))
+    if not frames:
+        return pl.DataFrame(schema=PROBLEMS_SCHEMA)
+    return pl.concat(frames)
+
+
+def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFrame:
+    """Problem rows for one failing expectation: which rows, and why in plain words."""
+    kind = config.type
+    kw = config.kwargs
+    rows = df[positions.unique().sort()]
+    col = kw.get("column")
+    value = pl.col(col).cast(pl.String).str.slice(0, 40) if col else None
+    tag = f" ({kind})"
+    if kind == "expect_column_values_to_not_be_null":
+        if kw.get("row_condition"):
+            rule = f"{col}: missing where required ({kw['row_condition']})"
+        else:
+            rule = f"{col}: required value is missing"
+        reason = pl.lit(rule + tag)
+    elif kind == "expect_column_values_to_be_unique":
+        rule = f"{col}: duplicate value"
+        reason = pl.format(f"{col}: '{{}}' appears more than once{tag}", value)
+    elif kind == "expect_compound_columns_to_be_unique":
+        cols = kw["column_list"]
+        col = "+".join(cols)
+        rule = f"{col}: duplicate combination"
+        reason = pl.format(
+            f"{col}: ({', '.join('{}' for _ in cols)}) appears more than once{tag}",
+            *[pl.col(c).cast(pl.String) for c in cols],
+        )
+    elif kind == "expect_column_values_to_be_in_set":
+        allowed = ", ".join(map(str, kw["value_set"]))
+        rule = f"{col}: value not allowed"
+        reason = pl.format(f"{col}: '{{}}' is not one of {allowed}{tag}", value)
+    elif kind == "expect_column_values_to_be_between":
+        lo, hi = kw.get("min_value"), kw.get("max_value")
+        if lo == 0 and hi is None:
+            rule = f"{col}: negative value"
+            reason = pl.format(f"{col}: {{}} is negative{tag}", value)
+        else:
+            rule = f"{col}: out of range"
+            reason = pl.format(f"{col}: {{}} is outside [{lo}, {hi}]{tag}", value)
+    elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = kw["column_A"], kw["column_B"]
+        col = a
+        word = "is earlier than" if df.schema[a].is_temporal() else "is less than"
+        rule = f"{a} {word} {b}"
+        reason = pl.format(f"{a} ({{}}) {word} {b} ({{}}){tag}",
+                           pl.col(a).cast(pl.String), pl.col(b).cast(pl.String))
+    else:
+        rule = f"{col or 'row'}: breaks {kind}"
+        reason = pl.lit(rule)
+    return rows.select(
+        pl.col(ROW), pl.lit(col, pl.String).alias("column"), pl.lit(rule).alias("rule"),
+        reason.alias("reason"),
+    )

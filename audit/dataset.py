@@ -1,0 +1,336 @@
+"""Loading a shop's exports (or a validated snapshot) into clean, typed polars frames.
+
+``load_dataset`` is the one door into the data for every analysis, notebook and command:
+
+1. find each table's file (``reviews.csv``, ``promises.xlsx``, ...) and read it as text
+   (``audit.io.read_export``): encodings, Chinese headers, blank rows;
+2. parse the text into canonical dtypes (``audit.io.parse_table``): unreadable cells are row
+   problems, not crashes;
+3. check each table's row contract (``data_contracts/<table>.json``, Great Expectations, in
+   ``audit.contracts``);
+4. check the cross-table rules (a case's review exists, ...) in polars, parents first, so a
+   row whose parent was quarantined is quarantined too;
+5. hand out the valid rows (``Dataset.tables``) and keep the rest, with reasons and source row
+   numbers, in ``Dataset.quarantine``.
+
+A snapshot (``write_snapshot``) holds the result as typed Parquet; loading it skips steps 1-5
+and never imports Great Expectations, so notebook kernels start fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+
+import polars as pl
+
+from audit import io
+from audit.errors import StructuralError
+from audit.schema import TABLES, empty_frame, table
+
+#: Marker file of a snapshot folder.
+SNAPSHOT_FILE = "snapshot.json"
+SNAPSHOT_FORMAT = "review-audit-snapshot/1"
+
+#: Cross-table rules: (child table, child column, parent table, parent column). Checked in
+#: this order against the parent's *valid* rows, parents before children. The agents rules
+#: apply only when an agents table is present. Fulfilments -> promises is deliberately not a
+#: rule: a payment citing an unknown promise is a finding of the promise audit, not bad data.
+CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("cases", "review_id", "reviews", "review_id"),
+    ("cases", "agent_id", "agents", "agent_id"),
+    ("contacts", "case_id", "cases", "case_id"),
+    ("contacts", "agent_id", "agents", "agent_id"),
+    ("promises", "case_id", "cases", "case_id"),
+    ("promises", "agent_id", "agents", "agent_id"),
+)
+
+#: Columns that record something happening (for ``last_activity``). Deadlines (due_at) and
+#: hiring dates are not activity.
+ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reviews": ("reviewed_at", "explained_at", "revised_at", "removed_at"),
+    "cases": ("opened_at", "closed_at"),
+    "contacts": ("contacted_at",),
+    "promises": ("promised_at",),
+    "fulfilments": ("executed_at",),
+    "sales_daily": ("date",),
+}
+
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """What happened to one table's rows: read = valid + quarantined + blank, always."""
+
+    table: str
+    source_file: str | None
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_quarantined: int = 0
+    rows_blank: int = 0
+    #: (rule, rows) of the most frequent problems, most frequent first.
+    top_reasons: tuple[tuple[str, int], ...] = ()
+    #: Things the reader wants the data owner to know (ignored columns, skipped rules).
+    notes: tuple[str, ...] = ()
+
+    @property
+    def absent(self) -> bool:
+        """True when the table had no file."""
+        return self.source_file is None
+
+
+@dataclass
+class Dataset:
+    """A shop's data after validation: valid rows per table, and what was set aside."""
+
+    tables: dict[str, pl.LazyFrame]
+    absent: tuple[str, ...]
+    reports: dict[str, TableReport]
+    quarantine: dict[str, pl.DataFrame] = field(default_factory=dict)
+    source: Path | None = None
+
+    def last_activity(self) -> datetime:
+        """End (23:59:59.999999) of the last day on which anything happened in the data.
+
+        The default "as of" of every report: looks at review, case, contact, promise, payment
+        and sales dates (``ACTIVITY_COLUMNS``), never at deadlines.
+
+        Raises
+        ------
+        StructuralError
+            When no table has any dated row.
+        """
+        exprs = []
+        for name, cols in ACTIVITY_COLUMNS.items():
+            lf = self.tables[name]
+            exprs.append(lf.select(pl.max_horizontal(
+                [pl.col(c).max().cast(pl.Date) for c in cols]).alias("d")))
+        last = pl.concat(exprs).select(pl.col("d").max()).collect().item()
+        if last is None:
+            msg = "no dated activity in any table; pass an explicit as-of date"
+            raise StructuralError(msg)
+        return datetime.combine(last, time.max)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Quarantined rows over all tables."""
+        return sum(r.rows_quarantined for r in self.reports.values())
+
+
+def load_dataset(data_dir: Path | str, *, require: Iterable[str] = ()) -> Dataset:
+    """Read, type and validate every table in ``data_dir`` (a folder of exports or a snapshot).
+
+    Parameters
+    ----------
+    data_dir
+        A folder with one file per table (``reviews.csv``, ``promises.xlsx``, ...), or a
+        snapshot folder written by ``write_snapshot``.
+    require
+        Tables the caller cannot do without; an absent one is a structural error.
+
+    Returns
+    -------
+    Dataset
+        ``tables`` holds every canonical table (absent ones empty, with the schema), valid rows
+        only, canonical names, dtypes and column order.
+
+    Raises
+    ------
+    StructuralError
+        A required table is absent, a file is unreadable or lacks a required column, or two
+        files claim the same table.
+    """
+    data_dir = Path(data_dir)
+    required = tuple(require)
+    for name in required:
+        table(name)  # unknown names fail loudly
+    if (data_dir / SNAPSHOT_FILE).is_file():
+        ds = _load_snapshot(data_dir)
+    else:
+        ds = _load_exports(data_dir)
+    missing = [n for n in required if n in ds.absent]
+    if missing:
+        msg = (f"{data_dir}: required table `{missing[0]}` is absent (no {missing[0]}.csv, "
+               f".xlsx or .parquet)")
+        raise StructuralError(msg)
+    return ds
+
+
+def _load_exports(data_dir: Path) -> Dataset:
+    from audit import contracts  # GX is imported there, lazily: snapshots never pay for it
+
+    raws: dict[str, io.RawExport] = {}
+    typed: dict[str, pl.DataFrame] = {}
+    problems: dict[str, pl.DataFrame] = {}
+    notes: dict[str, list[str]] = {}
+    absent = []
+    for name in TABLES:
+        path = io.find_table_file(data_dir, name)
+        if path is None:
+            absent.append(name)
+            continue
+        raw = io.read_export(path, name)
+        raws[name] = raw
+        notes[name] = ([f"ignored columns: {', '.join(raw.ignored_columns)}"]
+                       if raw.ignored_columns else [])
+        lf, parse_problems = io.parse_table(raw.frame.lazy(), name)
+        df = lf.collect()
+        typed[name] = df
+        row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
+        unreadable = parse_problems.collect()
+        # An unreadable required cell is null after parsing, so the contract also calls it
+        # missing; the "cannot read" reason is the useful one, keep only that.
+        row_problems = row_problems.join(
+            unreadable.select(io.ROW, "column"), on=[io.ROW, "column"], how="anti")
+        problems[name] = pl.concat([unreadable, row_problems], how="vertical_relaxed")
+
+    # Cross-table step: parents before children, against the parent's valid rows.
+    valid_keys: dict[tuple[str, str], pl.DataFrame] = {}
+    for child, ccol, parent, pcol in CROSS_RULES:
+        if child not in typed:
+            continue
+        if parent not in typed:
+            if parent != "agents":
+                notes[child].append(f"not checked: {child}.{ccol} -> {parent} ({parent} absent)")
+            continue
+        if (parent, pcol) not in valid_keys:
+            bad = problems[parent].select(io.ROW).unique()
+            valid_keys[(parent, pcol)] = (
+                typed[parent].join(bad, on=io.ROW, how="anti").select(pcol).unique()
+            )
+        keys = valid_keys[(parent, pcol)]
+        orphans = (
+            typed[child].lazy()
+            .filter(pl.col(ccol).is_not_null())
+            .join(keys.lazy(), left_on=ccol, right_on=pcol, how="anti")
+            .select(
+                pl.col(io.ROW),
+                pl.lit(ccol).alias("column"),
+                pl.lit(f"{ccol}: no valid {parent} row with this {pcol}").alias("rule"),
+                pl.format(f"{ccol}: no valid {parent} row with {pcol} '{{}}'",
+                          pl.col(ccol)).alias("reason"),
+            )
+            .collect()
+        )
+        problems[child] = pl.concat([problems[child], orphans], how="vertical_relaxed")
+        # Children of this child must see the reduced set: drop its cached keys.
+        valid_keys = {k: v for k, v in valid_keys.items() if k[0] != child}
+
+    tables: dict[str, pl.LazyFrame] = {}
+    reports: dict[str, TableReport] = {}
+    quarantine: dict[str, pl.DataFrame] = {}
+    for name in TABLES:
+        cols = list(table(name).schema)
+        if name not in typed:
+            tables[name] = empty_frame(name).lazy()
+            reports[name] = TableReport(name, None)
+            quarantine[name] = _empty_quarantine(name)
+            continue
+        raw, df, prob = raws[name], typed[name], problems[name]
+        per_row = (
+            prob.group_by(io.ROW, maintain_order=True)
+            .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
+        )
+        valid = df.join(per_row.select(io.ROW), on=io.ROW, how="anti").sort(io.ROW).select(cols)
+        q = (
+            raw.frame.join(per_row, on=io.ROW, how="inner").sort(io.ROW)
+            .select(pl.lit(raw.source_file).alias("source_file"), io.SOURCE_ROW, "reasons", *cols)
+        )
+        top = (
+            prob.unique([io.ROW, "rule"]).group_by("rule").len()
+            .sort(["len", "rule"], descending=[True, False]).head(5)
+        )
+        tables[name] = valid.lazy()
+        quarantine[name] = q
+        reports[name] = TableReport(
+            table=name,
+            source_file=raw.source_file,
+            rows_read=raw.frame.height + raw.rows_blank,
+            rows_valid=valid.height,
+            rows_quarantined=q.height,
+            rows_blank=raw.rows_blank,
+            top_reasons=tuple((r, int(n)) for r, n in top.iter_rows()),
+            notes=tuple(notes[name]),
+        )
+    return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
+
+
+def _empty_quarantine(name: str) -> pl.DataFrame:
+    schema = {"source_file": pl.String, io.SOURCE_ROW: pl.Int64, "reasons": pl.String}
+    schema.update({c: pl.String for c in table(name).schema})
+    return pl.DataFrame(schema=schema)
+
+
+def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
+    """Write each present table's quarantined rows to ``out_dir/quarantine/<table>.csv``.
+
+    The files are for the data owner to fix the export, so values are written as they were
+    read (buyer ids are NOT masked here, unlike every report). Tables without quarantined
+    rows get a header-only file, so an old file never lingers.
+
+    Returns
+    -------
+    list[Path]
+        The files written.
+    """
+    folder = Path(out_dir) / "quarantine"
+    written = []
+    for name in TABLES:
+        if name in ds.absent:
+            continue
+        path = folder / f"{name}.csv"
+        io.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
+        written.append(path)
+    return written
+
+
+def write_snapshot(ds: Dataset, snapshot_dir: Path | str) -> Path:
+    """Write ``ds`` as typed Parquet plus ``snapshot.json``; ``load_dataset`` reads it back.
+
+    Monthly packs validate once in the orchestrating process and hand notebooks a snapshot,
+    so kernels never import Great Expectations.
+
+    Returns
+    -------
+    Path
+        The snapshot folder.
+    """
+    folder = Path(snapshot_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        ds.tables[name].collect().write_parquet(folder / f"{name}.parquet")
+        ds.quarantine.get(name, _empty_quarantine(name)).write_parquet(
+            folder / f"{name}.quarantine.parquet")
+    meta = {
+        "format": SNAPSHOT_FORMAT,
+        "source": str(ds.source) if ds.source else None,
+        "absent": list(ds.absent),
+        "reports": {n: asdict(r) for n, r in ds.reports.items()},
+    }
+    io.write_json(meta, folder / SNAPSHOT_FILE)
+    return folder
+
+
+def _load_snapshot(folder: Path) -> Dataset:
+    meta = json.loads((folder / SNAPSHOT_FILE).read_text("utf-8"))
+    if meta.get("format") != SNAPSHOT_FORMAT:
+        msg = f"{folder / SNAPSHOT_FILE}: unknown snapshot format {meta.get('format')!r}"
+        raise StructuralError(msg)
+    tables, quarantine, reports = {}, {}, {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            msg = f"{path}: snapshot is missing table `{name}`"
+            raise StructuralError(msg)
+        tables[name] = pl.scan_parquet(path).select(
+            [pl.col(c).cast(t) for c, t in table(name).schema.items()])
+        qpath = folder / f"{name}.quarantine.parquet"
+        quarantine[name] = pl.read_parquet(qpath) if qpath.is_file() else _empty_quarantine(name)
+        r = meta["reports"].get(name, {"table": name, "source_file": None})
+        r["top_reasons"] = tuple(tuple(x) for x in r.get("top_reasons", ()))
+        r["notes"] = tuple(r.get("notes", ()))
+        reports[name] = TableReport(**r)
+    return Dataset(tables, tuple(meta["absent"]), reports, quarantine, folder)

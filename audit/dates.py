@@ -1,0 +1,89 @@
+"""Parsing the two date parameters every report takes: an audit date and a report month.
+
+Dates reach the toolkit as ISO strings (papermill keeps notebook parameters as strings), so
+they are parsed here, once, with one-line errors that say what was expected.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, time
+
+from audit.errors import ParameterError
+
+_AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def parse_as_of(value: str) -> datetime:
+    """The end of day ``value`` (YYYY-MM-DD): everything that happened that day counts.
+
+    An audit "as of 31 October" must include a payment made at 23:30 that day, so the audit
+    date is the last microsecond of the day, not its midnight.
+
+    Parameters
+    ----------
+    value
+        A date written YYYY-MM-DD.
+
+    Returns
+    -------
+    datetime
+        ``value`` at 23:59:59.999999.
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not a real date written YYYY-MM-DD.
+
+    Examples
+    --------
+    >>> parse_as_of("2026-10-31")
+    datetime.datetime(2026, 10, 31, 23, 59, 59, 999999)
+    """
+    text = str(value).strip()
+    if not _AS_OF.fullmatch(text):
+        msg = f"as-of date must be YYYY-MM-DD (e.g. 2026-10-31), got {value!r}"
+        raise ParameterError(msg)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        msg = f"as-of date {value!r} is not a real calendar date"
+        raise ParameterError(msg) from None
+    return datetime.combine(day, time.max)
+
+
+def parse_month(value: str) -> tuple[date, date]:
+    """The first and last day of month ``value`` (YYYY-MM).
+
+    Parameters
+    ----------
+    value
+        A month written YYYY-MM.
+
+    Returns
+    -------
+    tuple[date, date]
+        (first day, last day) of the month, both inclusive.
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not a month written YYYY-MM.
+
+    Examples
+    --------
+    >>> parse_month("2026-02")
+    (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    """
+    text = str(value).strip()
+    if not _MONTH.fullmatch(text):
+        msg = f"month must be YYYY-MM (e.g. 2026-10), got {value!r}"
+        raise ParameterError(msg)
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12 or year < 1:
+        msg = f"month {value!r} has no month {month:02d}; expected 01-12"
+        raise ParameterError(msg)
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, 1), date(year, month, last)
