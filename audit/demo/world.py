@@ -1,19 +1,133 @@
-"""Demo part 1: shops, agents and items. (Owner: demo-core helper; placeholder until built.)"""
+"""Demo part 1: shops, agents and items (who and what exists).
+
+One after-sales team serves all shops (the handling log is shared, DOMAIN.md). The team has a
+lead (senior, cash limit 100 CNY), seniors (30 CNY) and novices (10 CNY); for 3 shops that is
+15 seniors and 10 novices. Each agent has a true skill (a multiplier of the probability of
+resolving a case, 1.0 = average), written to ``truth/agents.csv`` together with two planted
+traps for the resolution analysis:
+
+- ``is_weak``: one senior with skill 0.6 and a normal load of hard categories;
+- ``is_easy_mix_novice``: one novice of exactly average skill (1.0) who only ever gets novice
+  and logistics cases, so her raw resolution rate looks good only because of her mix.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import numpy as np
 import polars as pl
 
+from audit.demo import text
 from audit.demo.types import DemoPeriod, World
-from audit.schema import empty_frame
+from audit.schema import AGENTS
+
+#: Items per shop (ids S01-I001 ... S01-I050).
+ITEMS_PER_SHOP = 50
+#: Cash limits by role (CNY per case).
+CASH_LIMIT = {"lead": 100.0, "senior": 30.0, "novice": 10.0}
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+_GIVEN = ("小雨", "晓静", "婷婷", "佳怡", "子涵", "欣然", "梦瑶", "雪", "丽娜", "思琪", "浩然", "俊杰",
+          "宇轩", "文博", "家乐", "明", "磊", "芳", "敏", "倩", "悦", "璐", "晨", "洁", "琳", "莉")
+
+
+def team_size(shops: int) -> tuple[int, int]:
+    """Seniors (including the lead) and novices for ``shops`` shops: 15 and 10 for 3 shops."""
+    return max(4, round(5 * shops)), max(3, round(10 * shops / 3))
 
 
 def build_world(rng: np.random.Generator, *, shops: int, period: DemoPeriod) -> World:
-    """Shops, agents and items for a demo. PLACEHOLDER: replaced by the demo-core work."""
-    items = pl.DataFrame(
-        schema={"shop_id": pl.String, "item_id": pl.String, "title": pl.String,
-                "price_cny": pl.Float64, "popularity": pl.Float64}
+    """Shops, the after-sales team (canonical ``agents`` table) and items for a demo.
+
+    Parameters
+    ----------
+    rng
+        The world's own random stream.
+    shops
+        Number of shops (ids S01, S02, ...).
+    period
+        The demo calendar; every agent joined before ``period.start``.
+
+    Returns
+    -------
+    World with ``agents`` (canonical), ``items`` (one row per item: shop_id, item_id, title,
+    price_cny, popularity with mean 1.0 per shop, product_type, product: the item noun) and ``truth["agents"]``
+    (agent_id, level, skill, is_weak, is_easy_mix_novice).
+    """
+    shop_ids = [f"S{i + 1:02d}" for i in range(shops)]
+    agents, truth = _agents(rng, shops=shops, period=period)
+    items = _items(rng, shop_ids)
+    return World(shops=shop_ids, agents=agents, items=items, truth={"agents": truth})
+
+
+def _agents(
+    rng: np.random.Generator, *, shops: int, period: DemoPeriod
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    n_senior, n_novice = team_size(shops)
+    n = n_senior + n_novice
+    ids = [f"A{i + 1:02d}" for i in range(n)]
+    level = ["senior"] * n_senior + ["novice"] * n_novice
+    role = ["lead"] + ["senior"] * (n_senior - 1) + ["novice"] * n_novice
+    # Names: distinct surname+given pairs drawn without replacement.
+    pairs = rng.choice(len(_SURNAMES) * len(_GIVEN), size=n, replace=False)
+    names = [_SURNAMES[p // len(_GIVEN)] + _GIVEN[p % len(_GIVEN)] for p in pairs.tolist()]
+    # Seniors joined 1-5 years before the period, novices 1-5 months before it.
+    senior_days = rng.integers(365, 5 * 365, n_senior)
+    novice_days = rng.integers(30, 150, n_novice)
+    joined = [period.start - timedelta(days=int(d)) for d in np.concatenate([senior_days, novice_days])]
+    # True skill: seniors around 1.05, novices around 0.85 (tight spread so the traps stand out).
+    skill = np.concatenate(
+        [rng.normal(1.05, 0.06, n_senior), rng.normal(0.85, 0.06, n_novice)]
+    ).clip(0.7, 1.25)
+    weak = 1 + int(rng.integers(0, n_senior - 1))  # any senior but the lead
+    easy = n_senior + int(rng.integers(0, n_novice))
+    skill[weak] = 0.6
+    skill[easy] = 1.0
+    skill = np.round(skill, 3)
+    agents = pl.DataFrame(
+        {
+            "agent_id": ids,
+            "agent_name": names,
+            "level": level,
+            "joined_on": joined,
+            "cash_limit_cny": [CASH_LIMIT[r] for r in role],
+        },
+        schema=AGENTS.schema,
     )
-    return World(shops=[f"S{i + 1:02d}" for i in range(shops)], agents=empty_frame("agents"),
-                 items=items)
+    truth = pl.DataFrame(
+        {
+            "agent_id": ids,
+            "level": level,
+            "skill": skill,
+            "is_weak": [i == weak for i in range(n)],
+            "is_easy_mix_novice": [i == easy for i in range(n)],
+        }
+    )
+    return agents, truth
+
+
+def _items(rng: np.random.Generator, shop_ids: list[str]) -> pl.DataFrame:
+    frames = []
+    sigma = 0.8
+    for k, shop in enumerate(shop_ids):
+        trade, _, median_price = text.SHOP_TRADES[k % len(text.SHOP_TRADES)]
+        n = ITEMS_PER_SHOP
+        pop = rng.lognormal(-sigma**2 / 2, sigma, n)
+        pop = pop / pop.mean()  # mean exactly 1.0 per shop: shares of the shop's reviews/traffic
+        price = np.round(median_price * rng.lognormal(0.0, 0.5, n), 0) - 0.1
+        titles = text.item_titles(rng, trade, n)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "shop_id": [shop] * n,
+                    "item_id": [f"{shop}-I{i + 1:03d}" for i in range(n)],
+                    "title": [t[1] for t in titles],
+                    "price_cny": np.maximum(price, 9.9),
+                    "popularity": np.round(pop, 6),
+                    "product_type": [trade] * n,
+                    "product": [t[0] for t in titles],
+                }
+            )
+        )
+    return pl.concat(frames)
