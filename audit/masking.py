@@ -50,7 +50,41 @@ def mask_expr(column: str) -> pl.Expr:
     )
 
 
+#: A mobile number inside free text, with a non-digit (or the text's edge) on each side, so the
+#: 11 digits are not part of a longer number such as an order id. Rust's regex has no
+#: look-around, so the neighbours are captured and put back.
+_PHONE_IN_TEXT = r"(^|[^0-9])(1[0-9]{2})[0-9]{4}([0-9]{4})($|[^0-9])"
+
+
+def scrub_text_expr(column: str) -> pl.Expr:
+    """``column`` with every mobile number written inside it masked (``138****5678``).
+
+    Buyers put their phone numbers into reviews, and agents into notes and explanations; a
+    free-text column shown in a report must not carry them. Applied twice, so two numbers
+    separated by a single character are both caught (each match consumes its neighbours).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"t": ["call 13812345678 now", "order 1234567890123456", None]})
+    >>> df.select(scrub_text_expr("t"))["t"].to_list()
+    ['call 138****5678 now', 'order 1234567890123456', None]
+    """
+    s = pl.col(column)
+    for _ in range(2):
+        s = s.str.replace_all(_PHONE_IN_TEXT, "${1}${2}****${3}${4}")
+    return s.alias(column)
+
+
 def mask_buyers(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
-    """``frame`` with every buyer-identity column (``BUYER_COLUMNS``) masked."""
-    present = [c for c in BUYER_COLUMNS if c in frame.collect_schema().names()]
-    return frame.with_columns(mask_expr(c) for c in present)
+    """``frame`` with buyer identities masked: identity columns, and phone numbers in any text.
+
+    Every buyer-identity column (``BUYER_COLUMNS``) is masked with :func:`mask_expr`; every
+    other string column (review text, explanations, details) has mobile numbers masked with
+    :func:`scrub_text_expr`.
+    """
+    schema = frame.collect_schema()
+    present = [c for c in BUYER_COLUMNS if c in schema.names()]
+    texts = [c for c, t in schema.items() if t == pl.String and c not in present]
+    return frame.with_columns(*(mask_expr(c) for c in present),
+                              *(scrub_text_expr(c) for c in texts))
