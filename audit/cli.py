@@ -99,8 +99,33 @@ def validate(
     """Check every export against its data contract; quarantine rows that break it.
 
     Exit 0 when all rows pass, 1 when rows were quarantined, 2 on a structural error.
+    Fully blank rows are skipped and counted, not quarantined.
     """
-    raise AuditError("validate: not built yet")
+    from rich.console import Console
+    from rich.table import Table
+
+    from audit.dataset import SUMMARY_COLUMNS, load_dataset, summary_rows, write_quarantine
+
+    ds = load_dataset(data_dir)
+    summary = Table(title=f"validate {data_dir}")
+    for column in SUMMARY_COLUMNS:
+        summary.add_column(column, justify="right" if column in {"read", "valid",
+                           "quarantined", "blank"} else "left")
+    for row in summary_rows(ds):
+        summary.add_row(*row)
+    console = Console(soft_wrap=True)
+    console.print(summary)
+    for name, report in ds.reports.items():
+        for rule, count in report.top_reasons:
+            console.print(f"{name}: {count:,} row(s): {rule}", markup=False, highlight=False)
+        for note in report.notes:
+            console.print(f"{name}: note: {note}", markup=False, highlight=False)
+    if out is not None:
+        written = write_quarantine(ds, out)
+        typer.echo(f"quarantine files: {len(written)} in {out / 'quarantine'}")
+    if ds.rows_quarantined:
+        typer.echo(f"{ds.rows_quarantined:,} row(s) quarantined", err=True)
+        raise typer.Exit(1)
 
 
 # --- promises (owner: promise audit) ----------------------------------------------------------

@@ -182,8 +182,11 @@ def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFra
     value = pl.col(col).cast(pl.String).str.slice(0, 40) if col else None
     tag = f" ({kind})"
     if kind == "expect_column_values_to_not_be_null":
-        if kw.get("row_condition"):
-            rule = f"{col}: missing where required ({kw['row_condition']})"
+        cond = kw.get("row_condition")
+        if isinstance(cond, dict):  # GX 1.x wraps a pandas condition string in a dict
+            cond = cond.get("pass_through_filter", cond)
+        if cond:
+            rule = f"{col}: missing, but required when {cond}"
         else:
             rule = f"{col}: required value is missing"
         reason = pl.lit(rule + tag)
@@ -215,8 +218,7 @@ def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFra
         col = a
         word = "is earlier than" if df.schema[a].is_temporal() else "is less than"
         rule = f"{a} {word} {b}"
-        reason = pl.format(f"{a} ({{}}) {word} {b} ({{}}){tag}",
-                           pl.col(a).cast(pl.String), pl.col(b).cast(pl.String))
+        reason = pl.format(f"{a} ({{}}) {word} {b} ({{}}){tag}", _text(df, a), _text(df, b))
     else:
         rule = f"{col or 'row'}: breaks {kind}"
         reason = pl.lit(rule)
@@ -224,3 +226,10 @@ def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFra
         pl.col(ROW), pl.lit(col, pl.String).alias("column"), pl.lit(rule).alias("rule"),
         reason.alias("reason"),
     )
+
+
+def _text(df: pl.DataFrame, column: str) -> pl.Expr:
+    """A value as the export would show it (times to the second)."""
+    if isinstance(df.schema[column], pl.Datetime):
+        return pl.col(column).dt.to_string("%Y-%m-%d %H:%M:%S")
+    return pl.col(column).cast(pl.String)

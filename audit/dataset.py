@@ -48,6 +48,9 @@ CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("promises", "agent_id", "agents", "agent_id"),
 )
 
+#: How many rules ``TableReport.top_reasons`` keeps.
+TOP_REASONS = 8
+
 #: Columns that record something happening (for ``last_activity``). Deadlines (due_at) and
 #: hiring dates are not activity.
 ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -241,7 +244,7 @@ def _load_exports(data_dir: Path) -> Dataset:
         )
         top = (
             prob.unique([io.ROW, "rule"]).group_by("rule").len()
-            .sort(["len", "rule"], descending=[True, False]).head(5)
+            .sort(["len", "rule"], descending=[True, False]).head(TOP_REASONS)
         )
         tables[name] = valid.lazy()
         quarantine[name] = q
@@ -334,3 +337,26 @@ def _load_snapshot(folder: Path) -> Dataset:
         r["notes"] = tuple(r.get("notes", ()))
         reports[name] = TableReport(**r)
     return Dataset(tables, tuple(meta["absent"]), reports, quarantine, folder)
+
+
+#: Columns of ``summary_rows`` (the ``validate`` command's table).
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "table", "file", "read", "valid", "quarantined", "blank",
+)
+
+
+def summary_rows(ds: Dataset) -> list[tuple[str, ...]]:
+    """One row of text per canonical table for the ``validate`` summary (absent ones too).
+
+    ``read`` = ``valid`` + ``quarantined`` + ``blank`` on every row. The reasons are in
+    ``TableReport.top_reasons``.
+    """
+    out = []
+    for name in TABLES:
+        r = ds.reports[name]
+        if r.absent:
+            out.append((name, "absent", "-", "-", "-", "-"))
+            continue
+        out.append((name, r.source_file or "", f"{r.rows_read:,}", f"{r.rows_valid:,}",
+                    f"{r.rows_quarantined:,}", f"{r.rows_blank:,}"))
+    return out
