@@ -233,7 +233,9 @@ def analyse_resolution(
 
     by_agent = (
         cohort.group_by("agent_id")
-        .agg(*_counts(), pl.col("expected_p").sum().alias("expected"), *_timeliness())
+        .agg(*_counts(), pl.col("expected_p").sum().alias("expected"),
+             (pl.col("expected_p") * (1.0 - pl.col("expected_p"))).sum().alias("null_var"),
+             *_timeliness())
         .pipe(_rates)
         .with_columns(
             mix_adjusted_ratio=pl.when(pl.col("expected") > 0).then(
@@ -244,7 +246,7 @@ def analyse_resolution(
     lo, hi = poisson_ratio_interval("resolved", "expected")
     by_agent = (
         by_agent.with_columns(ratio_ci_low=lo, ratio_ci_high=hi)
-        .pipe(shrink_ratios, observed="resolved", expected="expected")
+        .pipe(shrink_ratios, observed="resolved", expected="expected", null_var="null_var")
         .with_columns(
             rank=pl.when(pl.col("shrunk_ratio").is_not_null()).then(
                 pl.col("shrunk_ratio").rank("min", descending=True)

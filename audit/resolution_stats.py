@@ -92,7 +92,7 @@ def poisson_ratio_interval(
         def f(s: pl.Series) -> pl.Series:
             o = s.struct.field("o").to_numpy(allow_copy=True).astype(float)
             e = s.struct.field("e").to_numpy(allow_copy=True).astype(float)
-            res = _garwood(np.nan_to_num(o, nan=np.nan), np.nan_to_num(e, nan=0.0), alpha)[which]
+            res = _garwood(o, np.nan_to_num(e, nan=0.0), alpha)[which]
             return pl.Series(res, dtype=pl.Float64).fill_nan(None)
 
         return both.map_batches(f, return_dtype=pl.Float64, is_elementwise=True)
@@ -105,35 +105,44 @@ def shrink_ratios(
     *,
     observed: str = "resolved",
     expected: str = "expected",
+    null_var: str | None = None,
     alpha: float = 0.05,
 ) -> pl.LazyFrame:
     """Add empirical-Bayes (gamma-Poisson) shrunk ratios to a frame of units (one row per agent).
 
     Model: ``O_i ~ Poisson(E_i * theta_i)``, ``theta_i ~ Gamma(a, b)``. The prior's mean ``m`` and
-    variance ``v`` come from the method of moments over units with ``E_i > 0``:
-    ``m = sum O / sum E``, ``v = sum E_i (r_i - m)^2 / sum E - m / mean(E)`` (floored at a tiny
-    positive value: a team whose agents differ no more than chance shrinks everyone to ``m``).
-    The posterior is ``Gamma(a + O_i, b + E_i)``; its mean is the shrunk ratio, its 2.5% and 97.5%
-    quantiles the shrunk interval.
+    variance ``v`` come from the method of moments over units with ``E_i > 0`` (Clayton & Kaldor):
+    ``m = sum O / sum E`` and ``v = (sum E_i (r_i - m)^2 - m * sum V_i / E_i) / sum E``, where
+    ``V_i`` is the chance variance of ``O_i``. For a pure Poisson count ``V_i = E_i`` and this is
+    the classic ``s^2 - m / mean(E)``. A resolved count is a sum of Bernoulli trials, whose
+    variance ``sum p(1-p)`` is well below ``E`` when rates are near 50%; pass it as ``null_var``,
+    or the Poisson noise term swallows the real spread between agents and everyone is shrunk to
+    the mean. ``v`` is floored at a tiny positive value (agents who differ no more than chance
+    all shrink to ``m``).
+
+    With ``null_var``, each unit's likelihood is the quasi-Poisson one with dispersion
+    ``phi_i = V_i / E_i`` (clipped to [0.05, 1]): the posterior is
+    ``Gamma(a + O_i / phi_i, b + E_i / phi_i)``; without it, ``Gamma(a + O_i, b + E_i)``. The
+    posterior mean is the shrunk ratio, its 2.5% and 97.5% quantiles the shrunk interval.
 
     Adds ``shrunk_ratio``, ``shrunk_ci_low``, ``shrunk_ci_high`` (null where ``E_i <= 0``) and
     ``prior_mean``, ``prior_var`` (the same on every row, for the record).
     """
     o = pl.col(observed).cast(pl.Float64)
     e = pl.col(expected).cast(pl.Float64)
+    var = e if null_var is None else pl.col(null_var).cast(pl.Float64)
     has_e = e > 0
-    sum_o = pl.when(has_e).then(o).sum()
     sum_e = pl.when(has_e).then(e).sum()
-    n_units = has_e.sum()
-    m = sum_o / sum_e
-    r = o / e
-    s2 = pl.when(has_e).then(e * (r - m) ** 2).sum() / sum_e
-    v = (s2 - m / (sum_e / n_units)).clip(lower_bound=1e-9)
+    m = pl.when(has_e).then(o).sum() / sum_e
+    spread = pl.when(has_e).then(e * (o / e - m) ** 2).sum()
+    chance = m * pl.when(has_e).then(var / e).sum()
+    v = ((spread - chance) / sum_e).clip(lower_bound=1e-9)
+    phi = (var / e).clip(0.05, 1.0) if null_var is not None else pl.lit(1.0)
     with_prior = frame.with_columns(prior_mean=m, prior_var=v)
     a = pl.col("prior_mean") ** 2 / pl.col("prior_var")
     b = pl.col("prior_mean") / pl.col("prior_var")
-    shape = a + o
-    rate = b + e
+    shape = a + o / phi
+    rate = b + e / phi
 
     def q(p: float) -> pl.Expr:
         def f(s: pl.Series) -> pl.Series:

@@ -106,6 +106,24 @@ def test_shrinkage_matches_method_of_moments_by_hand():
     assert np.all(np.abs(got["shrunk_ratio"].to_numpy() - m) <= np.abs(raw - m) + 1e-12)
 
 
+def test_binomial_shrinkage_matches_quasi_poisson_by_hand():
+    o = np.array([20.0, 45.0, 9.0, 60.0, 3.0])
+    e = np.array([30.0, 40.0, 10.0, 50.0, 4.0])
+    var = e * np.array([0.5, 0.6, 0.55, 0.45, 0.7])  # sum p(1-p) < E
+    frame = pl.LazyFrame({"resolved": o, "expected": e, "null_var": var})
+    got = shrink_ratios(frame, null_var="null_var").collect()
+    m = o.sum() / e.sum()
+    v = ((e * (o / e - m) ** 2).sum() - m * (var / e).sum()) / e.sum()
+    assert v > 0
+    a, b, phi = m * m / v, m / v, var / e
+    np.testing.assert_allclose(got["prior_var"], v, rtol=1e-12)
+    np.testing.assert_allclose(got["shrunk_ratio"], (a + o / phi) / (b + e / phi), rtol=1e-12)
+    np.testing.assert_allclose(got["shrunk_ci_high"],
+                               stats.gamma.ppf(0.975, a + o / phi) / (b + e / phi), rtol=1e-9)
+    poisson = shrink_ratios(frame).collect()
+    assert poisson["prior_var"][0] < v  # Poisson noise overstates chance, so it shrinks harder
+
+
 def test_shrinkage_collapses_to_the_mean_when_agents_differ_no_more_than_chance():
     got = shrink_ratios(pl.LazyFrame({"resolved": [10.0, 10.0], "expected": [10.0, 10.0]}))
     assert got.collect()["shrunk_ratio"].to_list() == pytest.approx([1.0, 1.0])
