@@ -1,0 +1,139 @@
+"""``index.html``: the page a manager opens first.
+
+Headline numbers with the change from the previous month, links to each report and action
+list, and the data-quality summary (rows read, valid and quarantined per table). Built from
+escaped strings only: every value that came from data or parameters goes through
+``html.escape``. No script: the page is plain HTML and CSS.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from audit.labels import label
+from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_value
+from audit.pack.headline import LOWER_IS_BETTER, METRICS, Headline
+
+if TYPE_CHECKING:
+    from audit.dataset import TableReport
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link on the index: where it goes, its text, an optional note (e.g. "318 rows")."""
+
+    href: str
+    text: str
+    note: str = ""
+
+
+_CSS = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 24px; color: #222; }
+h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 28px 0 10px; }
+.sub { color: #666; margin: 0 0 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 12px; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 12px 14px; }
+.card .k { color: #555; font-size: 13px; } .card .v { font-size: 26px; font-weight: 600; }
+.card .d { font-size: 13px; color: #666; } .good { color: #2e7d32; } .bad { color: #c62828; }
+table { border-collapse: collapse; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; } th { background: #f5f5f5; }
+ul.links li { margin: 4px 0; } .note { color: #666; font-size: 13px; }
+"""
+
+
+def _e(x: object) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _change_class(key: str, change: float | None) -> str:
+    if change is None or change == 0:
+        return ""
+    better = change < 0 if key in LOWER_IS_BETTER else change > 0
+    return "good" if better else "bad"
+
+
+def cards_html(h: Headline, lang: str) -> str:
+    """One card per headline metric: value, and change from the previous month when known."""
+    cards = []
+    for key, kind in METRICS:
+        value = h.values.get(key)
+        prev = h.previous.get(key)
+        if prev is not None and value is not None:
+            change = value - prev
+            d = (f'<span class="{_change_class(key, change)}">{_e(fmt_change(change, kind))}'
+                 f'</span> {_e(label("index.vs", lang))} {_e(h.previous_month)} '
+                 f'({_e(fmt_value(prev, kind))})')
+        else:
+            d = _e(label("index.no_previous", lang))
+        cards.append(
+            f'<div class="card" data-metric="{_e(key)}"><div class="k">'
+            f'{_e(label(f"metric.{key}", lang))}</div><div class="v">'
+            f'{_e(fmt_value(value, kind))}</div><div class="d">{d}</div></div>')
+    return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def quality_html(reports: Mapping[str, TableReport], lang: str) -> str:
+    """The data-quality table: per table, file and rows read / valid / quarantined / blank."""
+    heads = ["table", "file", "rows_read", "rows_valid", "rows_quarantined", "rows_blank",
+             "top_reasons"]
+    head = "".join(f"<th>{_e(label(f'dq.{h}', lang))}</th>" for h in heads)
+    rows = []
+    for name, r in sorted(reports.items()):
+        reasons = "; ".join(f"{rule} ({n:,})" for rule, n in r.top_reasons[:3]) or DASH
+        file = r.source_file or label("dq.absent", lang)
+        rows.append(
+            f"<tr><td>{_e(name)}</td><td>{_e(file)}</td>"
+            + "".join(f'<td class="n">{_e(fmt_count(v))}</td>' for v in
+                      (r.rows_read, r.rows_valid, r.rows_quarantined, r.rows_blank))
+            + f"<td>{_e(reasons)}</td></tr>")
+    return f'<table class="dq"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _links(items: Sequence[PageLink]) -> str:
+    lis = "".join(
+        f'<li><a href="{_e(i.href)}">{_e(i.text)}</a>'
+        + (f' <span class="note">{_e(i.note)}</span>' if i.note else "") + "</li>"
+        for i in items)
+    return f'<ul class="links">{lis}</ul>'
+
+
+def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequence[PageLink],
+               quality: Mapping[str, TableReport], params: Mapping[str, str],
+               notes: Sequence[str] = ()) -> str:
+    """The whole index page as one HTML string (``lang`` from ``params``)."""
+    lang = params["lang"]
+    shop = params.get("shop") or label("index.all_shops", lang)
+    title = f'{label("report.title", lang)} · {params["month"]}'
+    sub = (f'{_e(label("index.shop", lang))}: {_e(shop)} · {_e(label("index.as_of", lang))}: '
+           f'{_e(params["as_of"])} · {_e(label("index.change_note", lang))}')
+    quarantined = sum(r.rows_quarantined for r in quality.values())
+    dq_note = (label("dq.some_quarantined", lang).format(n=f"{quarantined:,}") if quarantined
+               else label("dq.none_quarantined", lang))
+    note_html = ("<h2>" + _e(label("index.notes", lang)) + "</h2><ul>"
+                 + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>") if notes else ""
+    return f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{_e(title)}</h1>
+<p class="sub">{sub}</p>
+<h2>{_e(label("index.headline", lang))}</h2>
+{cards_html(headline, lang)}
+<h2>{_e(label("index.reports", lang))}</h2>
+{_links(reports)}
+<h2>{_e(label("index.actions", lang))}</h2>
+{_links(actions)}
+<h2>{_e(label("index.quality", lang))}</h2>
+<p>{_e(dq_note)}</p>
+{quality_html(quality, lang)}
+{note_html}
+<p class="note"><a href="manifest.json">manifest.json</a> · {_e(label("index.manifest", lang))}</p>
+</body>
+</html>
+"""

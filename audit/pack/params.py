@@ -1,0 +1,118 @@
+"""Checking the monthly pack's parameters before any of them reaches a notebook.
+
+Papermill injects parameters as Python literals into a cell. We only ever hand it plain strings
+that already passed a strict check (a month is ``YYYY-MM``, an as-of date is ``YYYY-MM-DD``, a
+shop id is a short token that exists in the data, lang is ``en`` or ``zh``), so nothing typed on
+the command line can become code, and a bad value fails in one line before a kernel starts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from audit.dates import parse_as_of, parse_month
+from audit.errors import ParameterError
+from audit.labels import Lang, check_lang
+
+#: Shop ids are short tokens in every export we know; anything else is refused before it is used.
+_SHOP = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+@dataclass(frozen=True)
+class PackParams:
+    """The monthly pack's parameters, checked and normalised.
+
+    ``as_of`` and ``shop`` may be empty strings here: ``as_of`` is resolved from the data
+    (``Dataset.last_activity``) and ``shop`` is checked against the data once it is loaded.
+    """
+
+    data_dir: Path
+    month: str
+    as_of: str
+    shop: str
+    lang: Lang
+    out: Path
+
+    @property
+    def month_bounds(self) -> tuple[date, date]:
+        """First and last day of the report month."""
+        return parse_month(self.month)
+
+    def notebook_parameters(self, data_dir: Path) -> dict[str, str]:
+        """The papermill parameters: plain strings only (``data_dir`` is the snapshot)."""
+        return {"data_dir": str(data_dir), "month": self.month, "as_of": self.as_of,
+                "shop": self.shop, "lang": self.lang}
+
+
+def check_params(
+    data_dir: Path | str,
+    *,
+    month: str,
+    as_of: str | None = None,
+    shop: str | None = None,
+    lang: str = "en",
+    out: Path | str = "reports",
+) -> PackParams:
+    """Validate the monthly pack's parameters; raise ``ParameterError`` with one line otherwise.
+
+    Examples
+    --------
+    >>> check_params(".", month="2026-10", lang="zh").month
+    '2026-10'
+    >>> check_params(".", month="2026-13")
+    Traceback (most recent call last):
+    ...
+    audit.errors.ParameterError: month '2026-13' has no month 13; expected 01-12
+    """
+    data = Path(data_dir)
+    if not data.is_dir():
+        msg = f"data folder {str(data)!r} does not exist or is not a folder"
+        raise ParameterError(msg)
+    if not isinstance(month, str):
+        msg = f"month must be a string YYYY-MM, got {month!r}"
+        raise ParameterError(msg)
+    first, _ = parse_month(month)
+    month_text = month.strip()
+    as_of_text = "" if as_of is None else str(as_of).strip()
+    if as_of_text:
+        if parse_as_of(as_of_text).date() < first:
+            msg = f"as-of date {as_of_text} is before the report month {month_text}"
+            raise ParameterError(msg)
+    shop_text = "" if shop is None else str(shop).strip()
+    if shop_text and not _SHOP.fullmatch(shop_text):
+        msg = (f"shop must be a shop id (letters, digits, '_', '-', '.', at most 64), "
+               f"got {shop!r}")
+        raise ParameterError(msg)
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        msg = f"--out {str(out_dir)!r} exists and is not a folder"
+        raise ParameterError(msg)
+    return PackParams(data_dir=data, month=month_text, as_of=as_of_text, shop=shop_text,
+                      lang=check_lang(lang), out=out_dir)
+
+
+def resolve_as_of(params: PackParams, last_activity: datetime) -> PackParams:
+    """``params`` with an empty ``as_of`` replaced by the data's last day of activity.
+
+    Every notebook and the index then use the same explicit date, and the manifest records it.
+    """
+    if params.as_of:
+        return params
+    as_of = last_activity.date()
+    if as_of < params.month_bounds[0]:
+        msg = (f"the data ends on {as_of.isoformat()}, before the report month {params.month}; "
+               "is --month right?")
+        raise ParameterError(msg)
+    return PackParams(params.data_dir, params.month, as_of.isoformat(), params.shop,
+                      params.lang, params.out)
+
+
+def check_shop(params: PackParams, shops: set[str]) -> None:
+    """Raise ``ParameterError`` when ``params.shop`` is set but absent from the data."""
+    if params.shop and params.shop not in shops:
+        known = ", ".join(sorted(shops)[:10]) or "none"
+        msg = f"shop {params.shop!r} is not in the data (shops: {known})"
+        raise ParameterError(msg)

@@ -1,0 +1,292 @@
+"""The monthly management pack: validated data, executed notebooks, HTML, Excel, manifest.
+
+:func:`build_monthly_pack` is what ``review-audit monthly`` runs. The steps, and why:
+
+1. check the parameters (:mod:`audit.pack.params`) before anything runs;
+2. validate the exports once, in this process (Great Expectations costs 7-16 s to import), and
+   write a typed Parquet snapshot that the notebook kernels load without GX;
+3. run every notebook with papermill, two at a time, parameters as plain strings, while this
+   process computes the headline numbers and the action lists from the same snapshot tables;
+4. render each executed notebook to code-free HTML that loads the pack's single plotly.js;
+5. write ``index.html``, the Excel action lists, CSV/JSON results and ``manifest.json``.
+
+The pack is built in a hidden temporary folder beside the target and renamed into place only
+when complete, so an earlier pack of the month survives any failure. When a notebook fails,
+the run stops with the notebook's name and the failing cell's error, and the unfinished pack
+(executed notebooks, their HTML with code shown, the snapshot) is kept in ``OUT/MONTH.failed/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from audit import io
+from audit.errors import NotebookFailed, ParameterError
+from audit.labels import label
+from audit.masking import mask_buyers
+from audit.pack import actions as pack_actions
+from audit.pack.headline import compute_headline
+from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
+from audit.pack.index import PageLink, index_html
+from audit.pack.manifest import build_manifest
+from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.run import NotebookRun, run_notebooks
+
+Progress = Callable[[str], None]
+
+#: Sub-folders of a pack.
+NOTEBOOKS = "notebooks"
+DATA = "data"
+ACTIONS = "actions"
+QUARANTINE = "quarantine"
+_SNAPSHOT = "_snapshot"
+
+
+def default_notebooks_dir() -> Path:
+    """The repository's ``notebooks/`` folder (the report notebooks)."""
+    return Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@dataclass
+class PackResult:
+    """Where the pack went, what it holds, how long each step took."""
+
+    pack_dir: Path
+    params: PackParams
+    steps: dict[str, float] = field(default_factory=dict)
+    notebooks: dict[str, float] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+
+
+def _notebooks(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        msg = f"notebooks folder {str(folder)!r} does not exist"
+        raise ParameterError(msg)
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    if not found:
+        msg = f"no notebooks (*.ipynb) in {folder}"
+        raise ParameterError(msg)
+    return found
+
+
+def _title(stem: str, lang: str) -> str:
+    try:
+        return label(f"report.{stem}", lang)
+    except KeyError:
+        return stem
+
+
+class _Clock:
+    """Step durations for the manifest and the benchmark."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+
+    def step(self, name: str, started: float) -> float:
+        self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - started
+        return time.perf_counter()
+
+
+def _write_quality(ds: object, pack: Path) -> list[Path]:
+    """data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike ``validate``)."""
+    reports = ds.reports  # type: ignore[attr-defined]
+    rows = [{"table": n, "file": r.source_file, "rows_read": r.rows_read,
+             "rows_valid": r.rows_valid, "rows_quarantined": r.rows_quarantined,
+             "rows_blank": r.rows_blank,
+             "top_reasons": "; ".join(f"{rule} ({k})" for rule, k in r.top_reasons)}
+            for n, r in sorted(reports.items())]
+    written = [pack / DATA / "data_quality.csv"]
+    io.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
+                                            "rows_read": pl.Int64, "rows_valid": pl.Int64,
+                                            "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
+                                            "top_reasons": pl.String}), written[0])
+    for name, frame in sorted(ds.quarantine.items()):  # type: ignore[attr-defined]
+        if frame.height:
+            path = pack / QUARANTINE / f"{name}.csv"
+            io.write_csv(mask_buyers(frame), path)
+            written.append(path)
+    return written
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Replace ``target`` by ``tmp`` with two renames; on failure the old pack is restored."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{tmp.name[-8:]}")
+        target.rename(old)
+    try:
+        tmp.rename(target)
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
+    failed = out / f"{month}.failed"
+    if failed.exists():
+        shutil.rmtree(failed)
+    tmp.rename(failed)
+    return failed
+
+
+def build_monthly_pack(
+    data_dir: Path | str,
+    *,
+    month: str,
+    as_of: str | None = None,
+    shop: str | None = None,
+    lang: str = "en",
+    out: Path | str = "reports",
+    notebooks_dir: Path | str | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Build ``OUT/MONTH/``: the month's management pack (see the module docstring).
+
+    Parameters
+    ----------
+    data_dir
+        Folder of exports (``reviews.csv``, ...), validated here once.
+    month, as_of, shop, lang
+        The report month (YYYY-MM), audit date (YYYY-MM-DD, default the data's last day of
+        activity), one shop_id (default all), label language (en or zh).
+    out
+        Reports folder; the pack becomes ``out/month``.
+    notebooks_dir
+        The notebooks to run (default: the repository's ``notebooks/``).
+    workers
+        Notebooks run at once (2 fits a 2-core machine).
+    progress
+        Called with one line per step (the CLI prints them).
+
+    Raises
+    ------
+    ParameterError, StructuralError
+        Bad parameters or unreadable exports: nothing was written.
+    NotebookFailed
+        A notebook failed: names it and the failing cell; debris kept in ``out/MONTH.failed``.
+    """
+    say = progress or (lambda _line: None)
+    clock = _Clock()
+    t = time.perf_counter()
+    params = check_params(data_dir, month=month, as_of=as_of, shop=shop, lang=lang, out=out)
+    sources = _notebooks(Path(notebooks_dir) if notebooks_dir else default_notebooks_dir())
+    params.out.mkdir(parents=True, exist_ok=True)
+    target = params.out / params.month
+    tmp = Path(tempfile.mkdtemp(prefix=f".{params.month}.building-", dir=params.out))
+    kept = False
+    try:
+        from audit.dataset import load_dataset, write_snapshot
+
+        say(f"{label('progress.validating', params.lang)} {params.data_dir} …")
+        t = clock.step("parameters", t)
+        ds = load_dataset(params.data_dir)
+        t = clock.step("validate", t)
+        say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
+            f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
+        params = resolve_as_of(params, ds.last_activity())
+        shops = set(ds.tables["reviews"].select("shop_id").unique().collect()["shop_id"])
+        check_shop(params, shops)
+        snapshot = write_snapshot(ds, tmp / _SNAPSHOT)
+        tables = load_dataset(snapshot).tables  # the typed Parquet, as the kernels see it
+        t = clock.step("snapshot", t)
+
+        nb_parameters = params.notebook_parameters(snapshot.resolve())
+        runs: list[NotebookRun] = []
+
+        def _run() -> None:
+            runs.extend(run_notebooks(
+                sources, tmp / NOTEBOOKS, nb_parameters, workers=workers,
+                on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
+                on_done=lambda r: say(
+                    f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
+                    + ("" if r.ok else f" — {r.error}"))))
+
+        nb_started = time.perf_counter()
+        runner = threading.Thread(target=_run, name="notebooks")
+        runner.start()
+        # In-process work overlaps the kernels: they mostly wait on imports and I/O.
+        headline = compute_headline(tables, month=params.month,
+                                    as_of=date.fromisoformat(params.as_of),
+                                    shop=params.shop)
+        t = clock.step("headline", t)
+        lists = pack_actions.build_action_lists(tables, month=params.month,
+                                                as_of=headline.as_of, shop=params.shop)
+        written = list(pack_actions.write_action_lists(lists, tmp / ACTIONS,
+                                                       lang=params.lang).values())
+        for name, df in (("promises_to_chase", lists.chase),
+                         ("promises_to_chase_by_agent", lists.chase_by_agent),
+                         ("protocol_breaches", lists.breaches),
+                         ("unverified_claims", lists.unverified)):
+            io.write_csv(df, tmp / DATA / f"{name}.csv")
+            written.append(tmp / DATA / f"{name}.csv")
+        written += _write_quality(ds, tmp)
+        hl = headline.frame()
+        io.write_csv(hl, tmp / DATA / "headline.csv")
+        io.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
+                       "previous_month": headline.previous_month,
+                       "previous_as_of": headline.previous_as_of.isoformat(),
+                       "values": headline.values, "previous": headline.previous,
+                       "notes": list(headline.notes)}, tmp / DATA / "headline.json")
+        written += [tmp / DATA / "headline.csv", tmp / DATA / "headline.json"]
+        t = clock.step("actions_and_data", t)
+        runner.join()
+        t = time.perf_counter()
+        clock.steps["notebooks_wall"] = t - nb_started
+
+        copy_plotly_js(tmp)
+        pages = [(p.stem, _title(p.stem, params.lang)) for p in sources]
+        nav = nav_html([("index.html", label("report.index", params.lang))]
+                       + [(f"{stem}.html", title) for stem, title in pages])
+        for run, (stem, title) in zip(runs, pages, strict=True):
+            say(f"  {label('progress.rendering', params.lang)} {stem}.html")
+            render_notebook(run.output, tmp / f"{stem}.html", title=title, nav=nav,
+                            lang=params.lang, plotly_js_url=f"{ASSETS}/{PLOTLY_JS}",
+                            show_code=not run.ok)
+        t = clock.step("render", t)
+        failed = [r for r in runs if not r.ok]
+        if failed:
+            where = _keep_failed(tmp, params.out, params.month)
+            kept = True
+            what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
+            raise NotebookFailed(f"{what} (executed notebooks and HTML kept in {where})")
+
+        counts = lists.counts()
+        report_links = [PageLink(f"{stem}.html", title) for stem, title in pages]
+        action_links = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", params.lang),
+                                 label("index.rows", params.lang).format(n=f"{counts[name]:,}"))
+                        for name in pack_actions.WORKBOOKS]
+        page = index_html(headline=headline, reports=report_links, actions=action_links,
+                          quality=ds.reports, params=nb_parameters | {"data_dir": ""},
+                          notes=headline.notes)
+        (tmp / "index.html").write_text(page, "utf-8")
+        shutil.rmtree(tmp / _SNAPSHOT)  # raw (unmasked) data: not part of the pack
+        t = clock.step("index", t)
+
+        result = PackResult(target, params, clock.steps,
+                            {r.name: r.seconds for r in runs})
+        outputs = sorted(p for p in tmp.rglob("*") if p.is_file())
+        manifest = build_manifest(
+            parameters={k: v for k, v in nb_parameters.items() if k != "data_dir"},
+            ds=ds, data_dir=params.data_dir, steps=clock.steps, notebooks=result.notebooks,
+            outputs=outputs, pack_dir=tmp)
+        io.write_json(manifest, tmp / "manifest.json")
+        _swap_into_place(tmp, target)
+        kept = True
+        result.outputs = [target / p.relative_to(tmp) for p in outputs] + [target / "manifest.json"]
+        return result
+    finally:
+        if not kept:
+            shutil.rmtree(tmp, ignore_errors=True)
