@@ -143,7 +143,14 @@ def promises(
     ] = None,
 ) -> None:
     """Match promises to payments: broken, late, partial, duplicate and unpromised money."""
-    raise AuditError("promises: not built yet")
+    from audit.promises_run import run_promises
+
+    run = run_promises(data_dir, out, as_of=as_of)
+    if run.quarantined:
+        typer.echo(f"note: {run.quarantined:,} rows quarantined (see {out / 'quarantine'}); "
+                   "the audit used the valid rows", err=True)
+    typer.echo(f"promise audit as of {run.as_of:%Y-%m-%d} written to {out}: "
+               + ", ".join(p.name for p in run.written.values()))
 
 
 # --- resolution (owner: resolution analysis) --------------------------------------------------

@@ -1,0 +1,132 @@
+"""Manager-facing views of a :class:`audit.promises.PromiseAudit`: action list and breakdowns.
+
+Each function takes the audit (and the agents table for names) and returns a small LazyFrame;
+the notebook, the Excel action list and the monthly index page all read these, so a number is
+computed once. Buyer identities are masked here (``audit.masking``), before any view leaves.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from audit.masking import mask_buyers
+from audit.promises import AGEING_BUCKETS, FLAGS, PromiseAudit
+
+_CHASE = ("broken", "partial")
+
+
+def _counts(by: list[str]) -> list[pl.Expr]:
+    st = pl.col("status")
+    due = (st != "pending").sum()
+    bad = st.is_in(_CHASE).sum()
+    return [
+        pl.len().alias("promises"),
+        due.alias("due"),
+        (st == "kept").sum().alias("kept"),
+        (st == "kept_late").sum().alias("kept_late"),
+        (st == "partial").sum().alias("partial"),
+        (st == "broken").sum().alias("broken"),
+        (st == "pending").sum().alias("pending"),
+        pl.when(due > 0).then(bad / due).otherwise(None).alias("broken_rate"),
+        pl.col("owed_cny").sum().alias("owed_cny"),
+        pl.col("flags").str.contains("conditional_on_review").sum().alias("conditional"),
+        pl.col("flags").str.contains("over_authority").sum().alias("over_authority"),
+    ]
+
+
+def by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per agent with promises: status counts, broken rate over promises due, owed.
+
+    ``broken_rate`` is (broken + partial) / due; null when nothing is due yet. Sorted worst first.
+    """
+    return (
+        audit.promises.group_by("agent_id").agg(_counts(["agent_id"]))
+        .join(agents.select("agent_id", "agent_name", "level"), on="agent_id", how="left")
+        .select("agent_id", "agent_name", "level", pl.exclude("agent_id", "agent_name", "level"))
+        .sort(["broken_rate", "agent_id"], descending=[True, False], nulls_last=True)
+    )
+
+
+def by_kind(audit: PromiseAudit) -> pl.LazyFrame:
+    """One row per kind of compensation: status counts, broken rate, owed. Worst first."""
+    return (
+        audit.promises.group_by("kind").agg(_counts(["kind"]))
+        .sort(["broken_rate", "kind"], descending=[True, False], nulls_last=True)
+    )
+
+
+def ageing(audit: PromiseAudit) -> pl.LazyFrame:
+    """Broken and partial promises per ageing bucket (every bucket listed, in order)."""
+    buckets = pl.LazyFrame({"ageing": list(AGEING_BUCKETS), "order": range(len(AGEING_BUCKETS))})
+    got = audit.promises.filter(pl.col("status").is_in(_CHASE)).group_by("ageing").agg(
+        broken=(pl.col("status") == "broken").sum(),
+        partial=(pl.col("status") == "partial").sum(),
+        owed_cny=pl.col("owed_cny").sum(),
+    )
+    return (
+        buckets.join(got, on="ageing", how="left")
+        .with_columns(pl.col("broken", "partial").fill_null(0), pl.col("owed_cny").fill_null(0.0))
+        .sort("order").drop("order")
+    )
+
+
+def flag_counts(audit: PromiseAudit) -> pl.LazyFrame:
+    """One row per flag: promises flagged and the amount promised on them."""
+    return pl.concat([
+        audit.promises.filter(pl.col("flags").str.split(";").list.contains(flag)).select(
+            flag=pl.lit(flag), promises=pl.len(),
+            promised_cny=pl.col("promised_cny").sum().fill_null(0.0),
+        )
+        for flag in FLAGS
+    ])
+
+
+def money_out_without_promise(audit: PromiseAudit) -> pl.LazyFrame:
+    """Duplicate and unpromised payments per shop and kind: count and amount."""
+    return (
+        audit.payments.filter(pl.col("finding") != "matched")
+        .group_by("finding", "shop_id", "kind")
+        .agg(payments=pl.len(), amount_cny=pl.col("amount_cny").sum().fill_null(0.0))
+        .sort("finding", "amount_cny", "shop_id", "kind", descending=[False, True, False, False])
+    )
+
+
+def action_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """The promises to chase now (broken or partial), by agent, most overdue first, buyer masked.
+
+    One row per promise: agent_id, agent_name, promise_id, case_id, shop_id, order_id, buyer_id
+    (masked), kind, status, promised_cny, covered_cny, owed_cny (null for non-monetary kinds:
+    the thing itself is owed), due_at, days_overdue, ageing, flags.
+    """
+    rows = (
+        audit.promises.filter(pl.col("status").is_in(_CHASE))
+        .join(agents.select("agent_id", "agent_name"), on="agent_id", how="left")
+        .select(
+            "agent_id", "agent_name", "promise_id", "case_id", "shop_id", "order_id", "buyer_id",
+            "kind", "status", "promised_cny", "covered_cny", "owed_cny", "due_at",
+            "days_overdue", "ageing", "flags",
+        )
+        .sort(["agent_id", "days_overdue", "promise_id"], descending=[False, True, False])
+    )
+    return mask_buyers(rows)
+
+
+def top_overdue(audit: PromiseAudit, agents: pl.LazyFrame, *, n: int = 20) -> pl.LazyFrame:
+    """The ``n`` most overdue broken/partial promises (buyer masked), oldest first."""
+    return (
+        action_list(audit, agents)
+        .sort(["days_overdue", "owed_cny", "promise_id"], descending=[True, True, False],
+              nulls_last=True)
+        .head(n)
+    )
+
+
+def agent_sheet_summary(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per agent with something to chase: promises to chase, owed, oldest days overdue."""
+    return (
+        action_list(audit, agents)
+        .group_by("agent_id", "agent_name")
+        .agg(to_chase=pl.len(), owed_cny=pl.col("owed_cny").sum(),
+             oldest_days_overdue=pl.col("days_overdue").max())
+        .sort(["owed_cny", "agent_id"], descending=[True, False])
+    )
