@@ -28,9 +28,10 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from audit.demo import handling_defects as defects
 from audit.demo import text
 from audit.demo.types import DemoPeriod, Part, World
-from audit.schema import CASES, CATEGORIES, CHANNELS, CONTACTS, REVIEWS
+from audit.schema import CASES, CATEGORIES, CONTACTS, REVIEWS, SENIOR_ONLY_CATEGORIES
 
 #: Neutral/negative reviews per shop per 30.4-day month.
 REVIEWS_PER_SHOP_MONTH = 700.0
@@ -70,8 +71,8 @@ INJECT = {
 REPEAT_BUYER_PAIRS_PER_SHOP = 5
 CLAIM_RATE = 0.35
 
-H = 3600
-D = 86400
+H = defects.H
+D = defects.D
 _HOUR_WEIGHTS = np.array(
     [2, 1, 1, 0.5, 0.5, 0.5, 1, 2, 4, 5, 6, 6, 7, 6, 6, 6, 6, 6, 7, 8, 9, 10, 8, 4], dtype=float
 )
@@ -106,65 +107,21 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     Returns
     -------
     Part with tables ``reviews``, ``cases``, ``contacts`` (canonical schemas; one case per
-    review), truth ``protocol_breaches`` and ``unverified_claims``, and facts (volumes, burst
-    days, resolved rates by category).
+    review, time-ordered ids), truth ``protocol_breaches`` and ``unverified_claims``, and facts
+    (volumes, burst days, resolved rates by category, defect counts).
     """
     as_of = _secs(period.as_of.replace(microsecond=0))
     rv = _arrivals(rng, world, period)
     n = rv["t"].size
-    cat = rv["cat"]
-    cats = np.array(CATEGORIES)
+    t, cat = rv["t"], rv["cat"]
+    team = world.truth["agents"].sort("agent_id")
+    agent_ids = np.array(team["agent_id"].to_list())
+    agent, routed = _assign(rng, cat, rv["burst"], team)
+    skill = team["skill"].to_numpy()
 
-    # Agents and assignment by tier.
-    truth_agents = world.truth["agents"].sort("agent_id")
-    agent_ids = np.array(truth_agents["agent_id"].to_list())
-    is_novice = np.array([lv == "novice" for lv in truth_agents["level"].to_list()])
-    skill = truth_agents["skill"].to_numpy()
-    easy_novice = np.flatnonzero(truth_agents["is_easy_mix_novice"].to_numpy())
-    weights = rng.uniform(0.8, 1.2, agent_ids.size) * np.where(is_novice, 1.3, 1.0)
-    weights[0] *= 0.4  # the team lead (A01) takes fewer cases
-    easy_cat = np.isin(cat, [CATEGORIES.index("novice"), CATEGORIES.index("logistics")])
-    agent = np.where(
-        easy_cat,
-        _weighted(rng, weights, n),
-        _weighted(rng, np.where(is_novice, 0.0, weights), n),
-    )
-    # Injected routing defect: hard cases to novices (never the easy-mix novice).
-    hard = np.isin(cat, [CATEGORIES.index(c) for c in ("service", "quality", "fraud")])
-    routed = _pick(rng, np.flatnonzero(hard), INJECT["novice_on_senior_category"] * n)
-    bad_novices = np.setdiff1d(np.flatnonzero(is_novice), easy_novice)
-    agent[routed] = rng.choice(bad_novices, routed.size)
-
-    # Intake: the case is opened within minutes, night reviews at 08:00 the next morning.
-    t = rv["t"]
-    hour = (t % D) // H
-    night_open = (t // D + (hour >= 23)) * D + 8 * H + rng.integers(0, 90 * 60, n)
-    day_open = t + np.minimum(rng.lognormal(np.log(20 * 60), 0.8, n), 4 * H).astype(np.int64)
-    opened = np.where((hour >= 23) | (hour < 8), night_open, day_open)
-    opened += np.where(rv["burst"], rng.integers(0, 2 * D, n), 0)  # the burst's backlog
-    opened = np.minimum(opened, as_of)
-
-    # Contact plan: five planned attempts; phone only > 48 h after the unanswered shop IM.
-    buyer_cat = cat == CATEGORIES.index("buyer")
-    next_day = (t // D + 1) * D + 10 * H + rng.integers(0, 10 * H, n)  # mood: contact next day
-    t0 = np.where(
-        buyer_cat,
-        np.maximum(next_day, opened + 600),
-        opened + np.minimum(rng.lognormal(np.log(1.5 * H), 0.9, n), 20 * H).astype(np.int64),
-    )
-    plan = np.empty((n, 5), dtype=np.int64)
-    plan[:, 0] = t0
-    plan[:, 1] = t0 + rng.integers(4 * H, 20 * H, n)
-    plan[:, 2] = plan[:, 1] + rng.integers(12 * H, 30 * H, n)
-    plan[:, 3] = np.maximum(plan[:, 2] + rng.integers(2 * H, 24 * H, n), t0 + 50 * H + rng.integers(0, 24 * H, n))
-    plan[:, 4] = plan[:, 3] + rng.integers(24 * H, 48 * H, n)
-    k_max = rng.choice(np.arange(1, 6), n, p=MAX_ATTEMPTS_P)
-    delay_days = (plan - t[:, None]) / D
-    p_reach = np.array(REACH)[None, :] * np.exp(-delay_days / 12.0)
-    hit = (rng.random((n, 5)) < p_reach) & (np.arange(5)[None, :] < k_max[:, None])
-    reached_any = hit.any(axis=1)
-    j_reached = np.where(reached_any, hit.argmax(axis=1), -1)
-    n_planned = np.where(reached_any, j_reached + 1, k_max)
+    opened = _intake(rng, t, rv["burst"], as_of)
+    t0, plan, n_planned, j_reached = _contact_plan(rng, t, cat, opened)
+    reached_any = j_reached >= 0
     t_reached = np.where(reached_any, plan[np.arange(n), np.maximum(j_reached, 0)], -1)
     t_last = plan[np.arange(n), n_planned - 1]
 
@@ -176,95 +133,66 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
         * np.exp(-((t0 - t) / D) / RESOLVE_DECAY_DAYS)
         * 0.92 ** np.maximum(j_reached, 0),
     )
-    lag = np.maximum(rng.lognormal(np.log(D), 1.0, n), 600).astype(np.int64)
-    t_resolve = t_reached + lag
+    t_resolve = t_reached + np.maximum(rng.lognormal(np.log(D), 1.0, n), 600).astype(np.int64)
     resolves = (
         reached_any
-        & (t_reached <= as_of)
         & (rng.random(n) < p_resolve)
         & (t_resolve <= t + 30 * D - H)  # a few buyers agree but never get round to it
         & (t_resolve <= as_of)
     )
     removed = resolves & (rng.random(n) < REMOVE_SHARE)
     revised = resolves & ~removed
-    close_resolved = t_resolve + rng.integers(5 * 60, 6 * H, n)
-    close_refused = t_reached + rng.integers(H, 2 * D, n)
-    close_unreach = t_last + rng.integers(D, 3 * D, n)
-    closed = np.where(resolves, close_resolved, np.where(reached_any, close_refused, close_unreach))
-    outcome = np.where(resolves & removed, "removed", "revised").astype("<U11")
-    outcome[~resolves] = np.where(reached_any[~resolves], "refused", "unreachable")
+    closed = np.where(
+        resolves,
+        t_resolve + rng.integers(5 * 60, 6 * H, n),
+        np.where(reached_any, t_reached + rng.integers(H, 2 * D, n), t_last + rng.integers(D, 3 * D, n)),
+    )
 
     # Explanations: independent of everything above (the impact analysis relies on it).
-    expl = rng.random(n) < EXPLAINED_SHARE
-    quick = rng.random(n) < 0.5
-    expl_delay = np.where(quick, rng.integers(0, 2 * D, n), rng.integers(3 * D, 12 * D, n))
-    late = _pick(
-        rng, np.flatnonzero(t + 45 * D <= as_of), INJECT["explanation_late"] * n
-    )
-    expl[late] = True
-    expl_delay[late] = rng.integers(31 * D, 45 * D, late.size)
-    explained_at = np.where(expl, t + expl_delay, -1)
-    explained_at[explained_at > as_of] = -1
+    explained_at, late = _explanations(rng, t, as_of)
     has_expl = explained_at >= 0
-    too_long = _pick(rng, np.flatnonzero(has_expl), INJECT["explanation_too_long"] * n)
-    long_mask = np.zeros(n, bool)
-    long_mask[too_long] = True
-    # Without revision, a case that only got an explanation is logged as "explained".
-    only_expl = ~resolves & has_expl & (explained_at <= closed)
-    outcome[only_expl] = "explained"
+    too_long = defects.pick(rng, np.flatnonzero(has_expl), INJECT["explanation_too_long"] * n)
+
+    outcome = np.where(removed, "removed", "revised").astype("<U11")
+    outcome[~resolves] = np.where(reached_any[~resolves], "refused", "unreachable")
+    outcome[~resolves & has_expl & (explained_at <= closed)] = "explained"
     open_ = closed > as_of
     outcome[open_] = "open"
 
-    # Contacts table (before injections): rows (case, attempt) up to n_planned and as_of.
+    # The contact log up to as_of, then the contact defects on disjoint sets of closed cases.
     case_idx, att = np.nonzero(np.arange(5)[None, :] < n_planned[:, None])
-    c_time = plan[case_idx, att]
-    keep = c_time <= as_of
-    case_idx, att, c_time = case_idx[keep], att[keep], c_time[keep]
-    c_channel = np.array(PLAN_CHANNELS)[att].astype("<U10")
-    c_reached = att == j_reached[case_idx]
-    c_agent = agent[case_idx]
-    n_contacts = np.bincount(case_idx, minlength=n)
-
-    # Contact defects, on disjoint sets of closed cases in the report window.
+    log = defects.Contacts(
+        case_idx, att, plan[case_idx, att], np.array(PLAN_CHANNELS)[att].astype("<U10"),
+        att == j_reached[case_idx], agent[case_idx],
+    )
+    log = defects.Contacts(*(a[log.time <= as_of] for a in log))
+    closed_ok = ~open_ & (np.bincount(log.case, minlength=n) >= 1)
     used = np.zeros(n, bool)
-    closed_ok = ~open_ & (n_contacts >= 1)
-    # phone_too_early: the first attempt is a phone call, right after the review.
-    early = _pick(rng, np.flatnonzero(closed_ok), INJECT["phone_too_early"] * n)
+    early = defects.pick(rng, np.flatnonzero(closed_ok), INJECT["phone_too_early"] * n)
     used[early] = True
-    c_channel[np.isin(case_idx, early) & (att == 0)] = "phone"
-    # too_many_attempts: an unreachable buyer messaged 6-9 times (no phone, so no other breach).
+    log = defects.phone_first(log, early)
     pool = np.flatnonzero(closed_ok & ~used & ~reached_any & (t0 + 6 * D <= as_of))
-    many = _pick(rng, pool, INJECT["too_many_attempts"] * n)
+    many = defects.pick(rng, pool, INJECT["too_many_attempts"] * n)
     used[many] = True
-    extra = _too_many(rng, many, t0, agent)
-    drop = np.isin(case_idx, many)
-    # multiple_agents (a): a second agent also messages the buyer on the same case.
+    extra, last = defects.many_messages(rng, many, t0, agent)
+    log = log.without(many).plus(extra)
+    closed[many] = np.minimum(np.maximum(closed[many], last + D), as_of)
+    n_contacts = np.bincount(log.case, minlength=n)
     pool = np.flatnonzero(closed_ok & ~used & (n_contacts <= 4))
-    second = _pick(rng, pool, INJECT["multiple_agents"] * n)
+    second = defects.pick(rng, pool, INJECT["multiple_agents"] * n)
     used[second] = True
-    other = (agent[second] + rng.integers(1, agent_ids.size, second.size)) % agent_ids.size
-    f = rng.uniform(0.1, 0.9, second.size)
-    t_second = t0[second] + (f * (closed[second] - t0[second])).astype(np.int64)
-    case_idx = np.concatenate([case_idx[~drop], extra["case"], second])
-    att = np.concatenate([att[~drop], extra["att"], np.full(second.size, 9)])
-    c_time = np.concatenate([c_time[~drop], extra["time"], t_second])
-    c_channel = np.concatenate([c_channel[~drop], extra["channel"], np.full(second.size, "private_im")])
-    c_reached = np.concatenate([c_reached[~drop], np.zeros(extra["case"].size + second.size, bool)])
-    c_agent = np.concatenate([c_agent[~drop], extra["agent"], other])
-    closed[many] = np.maximum(closed[many], extra["last"][np.searchsorted(extra["cases"], many)] + D)
-    closed[many] = np.minimum(closed[many], as_of)
-    # multiple_agents (b): a repeat buyer whose two reviews were handled by two agents.
+    log = log.plus(defects.second_agent(rng, second, agent=agent, n_agents=agent_ids.size, t0=t0, closed=closed))
     buyer = _buyer_ids(rng, n)
-    pairs = _repeat_pairs(rng, rv["shop"], agent, closed_ok & ~used, len(world.shops))
+    pairs = defects.repeat_buyer_pairs(
+        rng, rv["shop"], agent, closed_ok & ~used, shops=len(world.shops), per_shop=REPEAT_BUYER_PAIRS_PER_SHOP
+    )
     for a, b in pairs:
         buyer[b] = buyer[a]
-        used[[a, b]] = True
-    paired = np.array(sorted({i for p in pairs for i in p}), dtype=np.int64)
+    paired = np.array(sorted(i for p in pairs for i in p), dtype=np.int64)
 
     # Unverified claims: two agents log revised/removed where the review shows neither.
-    liars = _liars(rng, truth_agents)
     claim = (
-        np.isin(agent, liars)
+        np.isin(agent, defects.liars(rng, team))
         & np.isin(outcome, ["refused", "unreachable", "explained"])
         & (rng.random(n) < CLAIM_RATE)
     )
@@ -272,84 +200,72 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     outcome[claim] = claimed[claim]
 
     # Text.
-    cat_names = cats[cat].tolist()
+    cat_names = np.array(CATEGORIES)[cat]
     ratings = np.where(rv["negative"], "negative", "neutral")
-    item_type = world.items["product"].to_numpy()[rv["item"]]
-    review_text = text.review_texts(rng, cat_names, ratings.tolist(), item_type.tolist())
-    expl_text = np.array(
-        text.explanation_texts(rng, cat_names, too_long=long_mask.tolist()), dtype=object
-    )
-    expl_text[~has_expl] = None
+    nouns = world.items["product"].to_numpy()[rv["item"]]
+    review_text = text.review_texts(rng, cat_names.tolist(), ratings.tolist(), nouns.tolist())
+    long_mask = np.isin(np.arange(n), too_long)
+    expl_text = text.explanation_texts(rng, cat_names.tolist(), too_long=long_mask.tolist())
 
     review_ids = np.array([f"R{i + 1:06d}" for i in range(n)])
     case_ids = np.array([f"C{i + 1:06d}" for i in range(n)])
-    order_ids = [f"{a}{i:06d}" for i, a in enumerate(rng.integers(10**11, 10**12, n).tolist())]
-    item_ids = world.items["item_id"].to_numpy()[rv["item"]]
-    shop_ids = np.array(world.shops)[rv["shop"]]
-
     reviews = pl.DataFrame(
         {
             "review_id": review_ids,
-            "shop_id": shop_ids,
-            "order_id": order_ids,
-            "item_id": item_ids,
+            "shop_id": np.array(world.shops)[rv["shop"]],
+            "order_id": [f"{a}{i:06d}" for i, a in enumerate(rng.integers(10**11, 10**12, n).tolist())],
+            "item_id": world.items["item_id"].to_numpy()[rv["item"]],
             "buyer_id": buyer,
             "rating": ratings,
             "review_text": review_text,
             "reviewed_at": _to_dt(t),
-            "explanation_text": pl.Series(expl_text.tolist(), dtype=pl.String),
+            "explanation_text": [x if e else None for x, e in zip(expl_text, has_expl.tolist(), strict=True)],
             "explained_at": _to_dt(explained_at),
             "revised_rating": ["positive" if r else None for r in revised.tolist()],
             "revised_at": _to_dt(np.where(revised, t_resolve, -1)),
             "removed_at": _to_dt(np.where(removed, t_resolve, -1)),
         },
-        schema_overrides=REVIEWS.schema,
-    ).select(REVIEWS.schema.keys())
+        schema=REVIEWS.schema,
+    )
     cases = pl.DataFrame(
         {
             "case_id": case_ids,
             "review_id": review_ids,
             "agent_id": agent_ids[agent],
-            "category": cats[cat],
+            "category": cat_names,
             "opened_at": _to_dt(opened),
             "closed_at": _to_dt(np.where(open_, -1, closed)),
             "outcome": outcome,
         },
-        schema_overrides=CASES.schema,
-    ).select(CASES.schema.keys())
-    order = np.lexsort((att, case_idx, c_time))
+        schema=CASES.schema,
+    )
+    order = np.lexsort((log.attempt, log.case, log.time))
     contacts = pl.DataFrame(
         {
             "contact_id": [f"K{i + 1:07d}" for i in range(order.size)],
-            "case_id": case_ids[case_idx[order]],
-            "agent_id": agent_ids[c_agent[order]],
-            "channel": c_channel[order],
-            "contacted_at": _to_dt(c_time[order]),
-            "reached": c_reached[order],
+            "case_id": case_ids[log.case[order]],
+            "agent_id": agent_ids[log.agent[order]],
+            "channel": log.channel[order],
+            "contacted_at": _to_dt(log.time[order]),
+            "reached": log.reached[order],
         },
-        schema_overrides=CONTACTS.schema,
-    ).select(CONTACTS.schema.keys())
-    assert set(c_channel.tolist()) <= set(CHANNELS)
-
+        schema=CONTACTS.schema,
+    )
     breaches = pl.concat(
         [
-            _truth_rows(case_ids, agent_ids, agent, idx, check)
+            defects.truth_rows(case_ids, agent_ids, agent, idx, check)
             for check, idx in (
                 ("phone_too_early", early),
                 ("multiple_agents", np.union1d(second, paired)),
                 ("too_many_attempts", many),
                 ("novice_on_senior_category", routed),
-                ("explanation_late", late[explained_at[late] >= 0]),
+                ("explanation_late", late),
                 ("explanation_too_long", too_long),
             )
         ]
     ).sort("case_id", "check")
     claims = pl.DataFrame(
-        {
-            "case_id": case_ids[claim],
-            "agent_id": agent_ids[agent[claim]],
-            "claimed_outcome": outcome[claim],
-        },
+        {"case_id": case_ids[claim], "agent_id": agent_ids[agent[claim]], "claimed_outcome": outcome[claim]},
         schema={"case_id": pl.String, "agent_id": pl.String, "claimed_outcome": pl.String},
     )
     facts = _facts(reviews, cases, period, rv["burst_days"], breaches, claims)
@@ -358,6 +274,96 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
         truth={"protocol_breaches": breaches, "unverified_claims": claims},
         facts=facts,
     )
+
+
+def _assign(
+    rng: np.random.Generator, cat: np.ndarray, burst: np.ndarray, team: pl.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Agent index per case by tier, and the cases routed to novices against the tiering.
+
+    Novice and logistics cases go to anyone, the rest to seniors only; each agent has a load
+    weight (novices 1.3, the lead 0.4). Injected ``novice_on_senior_category``: a few percent of
+    service/quality/fraud cases go to a novice (never the easy-mix novice), five times as
+    likely on burst days (seed 001: novices drafted in during the power-cut week).
+    """
+    n = cat.size
+    is_novice = team["level"].to_numpy() == "novice"
+    weights = rng.uniform(0.8, 1.2, is_novice.size) * np.where(is_novice, 1.3, 1.0)
+    weights[0] *= 0.4  # the team lead (A01) takes fewer cases
+    easy = np.isin(cat, [CATEGORIES.index("novice"), CATEGORIES.index("logistics")])
+    agent = np.where(
+        easy,
+        rng.choice(weights.size, n, p=weights / weights.sum()),
+        rng.choice(weights.size, n, p=np.where(is_novice, 0.0, weights) / weights[~is_novice].sum()),
+    )
+    hard = np.flatnonzero(np.isin(cat, [CATEGORIES.index(c) for c in SENIOR_ONLY_CATEGORIES]))
+    routed = defects.pick(rng, hard, INJECT["novice_on_senior_category"] * n, weights=1 + 4 * burst[hard])
+    novices = np.flatnonzero(is_novice & ~team["is_easy_mix_novice"].to_numpy())
+    agent[routed] = rng.choice(novices, routed.size)
+    return agent, routed
+
+
+def _intake(rng: np.random.Generator, t: np.ndarray, burst: np.ndarray, as_of: int) -> np.ndarray:
+    """Case opening: minutes after the review (08:00-23:00), else 08:00 next morning; burst backlog."""
+    n = t.size
+    hour = (t % D) // H
+    night_open = (t // D + (hour >= 23)) * D + 8 * H + rng.integers(0, 90 * 60, n)
+    day_open = t + np.minimum(rng.lognormal(np.log(20 * 60), 0.8, n), 4 * H).astype(np.int64)
+    opened = np.where((hour >= 23) | (hour < 8), night_open, day_open)
+    opened += np.where(burst, rng.integers(0, 2 * D, n), 0)
+    return np.minimum(opened, as_of)
+
+
+def _contact_plan(
+    rng: np.random.Generator, t: np.ndarray, cat: np.ndarray, opened: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Five planned attempts per case and which of them happen and reach the buyer.
+
+    Channels shop IM, private IM, SMS, phone, phone; the first phone call comes at least 50 h
+    after the (unanswered) shop IM, so the protocol's 48 h rule holds. Messages are sent 09:00-22:00.
+    The buyer is reached with a channel-specific probability that decays with the time since the
+    review; the first reached attempt ends the sequence; agents give up after 1-5 attempts.
+
+    Returns t0 (first attempt), plan (n x 5 times), attempts made, index of the reached attempt (-1: none).
+    """
+    n = t.size
+    buyer_cat = cat == CATEGORIES.index("buyer")
+    next_day = (t // D + 1) * D + 10 * H + rng.integers(0, 10 * H, n)  # mood: contact next day
+    soon = opened + np.minimum(rng.lognormal(np.log(1.5 * H), 0.9, n), 20 * H).astype(np.int64)
+    t0 = defects.working_hours(np.where(buyer_cat, np.maximum(next_day, opened + 600), soon))
+    plan = np.empty((n, 5), dtype=np.int64)
+    plan[:, 0] = t0
+    plan[:, 1] = defects.working_hours(t0 + rng.integers(4 * H, 20 * H, n))
+    plan[:, 2] = defects.working_hours(plan[:, 1] + rng.integers(12 * H, 30 * H, n))
+    phone = np.maximum(plan[:, 2] + rng.integers(2 * H, 24 * H, n), t0 + 50 * H + rng.integers(0, 24 * H, n))
+    plan[:, 3] = defects.working_hours(phone)
+    plan[:, 4] = defects.working_hours(plan[:, 3] + rng.integers(24 * H, 48 * H, n))
+    k_max = rng.choice(np.arange(1, 6), n, p=MAX_ATTEMPTS_P)
+    p_reach = np.array(REACH)[None, :] * np.exp(-((plan - t[:, None]) / D) / 12.0)
+    hit = (rng.random((n, 5)) < p_reach) & (np.arange(5)[None, :] < k_max[:, None])
+    reached = hit.any(axis=1)
+    j_reached = np.where(reached, hit.argmax(axis=1), -1)
+    return t0, plan, np.where(reached, j_reached + 1, k_max), j_reached
+
+
+def _explanations(rng: np.random.Generator, t: np.ndarray, as_of: int) -> tuple[np.ndarray, np.ndarray]:
+    """explained_at (seconds, -1 for none) and the injected late ones.
+
+    60% of reviews get an explanation: half 0-2 days after the review, half 3-12 days (uniform),
+    independent of outcome and sales. ``explanation_late``: a few percent explained 31-45 days
+    after the review (only reviews whose 45 days end by as_of). Explanations that would come after
+    as_of are not there yet.
+    """
+    n = t.size
+    expl = rng.random(n) < EXPLAINED_SHARE
+    quick = rng.random(n) < 0.5
+    delay = np.where(quick, rng.integers(0, 2 * D, n), rng.integers(3 * D, 12 * D, n))
+    late = defects.pick(rng, np.flatnonzero(t + 45 * D <= as_of), INJECT["explanation_late"] * n)
+    expl[late] = True
+    delay[late] = rng.integers(31 * D, 45 * D, late.size)
+    explained_at = np.where(expl, t + delay, -1)
+    explained_at[explained_at > as_of] = -1
+    return explained_at, late
 
 
 def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dict[str, object]:
@@ -412,40 +418,6 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
     }
 
 
-def _weighted(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
-    return rng.choice(weights.size, n, p=weights / weights.sum())
-
-
-def _pick(rng: np.random.Generator, pool: np.ndarray, k: float) -> np.ndarray:
-    """``k`` (rounded) distinct members of ``pool``, sorted."""
-    k = min(int(round(k)), pool.size)
-    return np.sort(rng.choice(pool, k, replace=False)) if k else pool[:0]
-
-
-def _too_many(
-    rng: np.random.Generator, cases: np.ndarray, t0: np.ndarray, agent: np.ndarray
-) -> dict[str, np.ndarray]:
-    """6-9 unanswered message attempts per case, 4-12 h apart, cycling the message channels."""
-    k = rng.integers(6, 10, cases.size)
-    case = np.repeat(cases, k)
-    att = np.arange(case.size) - np.repeat(np.cumsum(k) - k, k)
-    if not cases.size:
-        empty = np.zeros(0, np.int64)
-        return {"case": empty, "att": empty, "time": empty, "channel": np.zeros(0, "<U10"),
-                "agent": empty, "cases": cases, "last": empty}
-    gaps = rng.integers(4 * H, 12 * H, case.size)
-    gaps[att == 0] = 0
-    starts = np.cumsum(k) - k
-    cum = np.cumsum(gaps)
-    time = t0[case] + cum - np.repeat(cum[starts], k)
-    channel = np.array(("shop_im", "private_im", "sms"))[att % 3]
-    last = np.maximum.reduceat(time, starts)
-    return {
-        "case": case, "att": att, "time": time, "channel": channel, "agent": agent[case],
-        "cases": cases, "last": last,
-    }
-
-
 def _buyer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """Unique buyer ids: ``tb_<digits>`` for most, nickname-like for the rest."""
     digits = rng.integers(10**8, 10**11, n)
@@ -466,45 +438,6 @@ def _buyer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
         seen.add(v)
         ids[i] = v
     return ids
-
-
-def _repeat_pairs(
-    rng: np.random.Generator, shop: np.ndarray, agent: np.ndarray, ok: np.ndarray, shops: int
-) -> list[tuple[int, int]]:
-    """Pairs of reviews of one shop, handled by two different agents, given one buyer."""
-    pairs: list[tuple[int, int]] = []
-    for s in range(shops):
-        pool = np.flatnonzero(ok & (shop == s))
-        cand = rng.permutation(pool)
-        taken: set[int] = set()
-        for i in range(0, cand.size - 1, 2):
-            a, b = sorted((int(cand[i]), int(cand[i + 1])))
-            if agent[a] != agent[b] and a not in taken and b not in taken:
-                pairs.append((a, b))
-                taken |= {a, b}
-            if len(taken) >= 2 * REPEAT_BUYER_PAIRS_PER_SHOP:
-                break
-    return pairs
-
-
-def _liars(rng: np.random.Generator, truth_agents: pl.DataFrame) -> np.ndarray:
-    """One ordinary senior and one ordinary novice who log unverified outcomes (indices)."""
-    lv = truth_agents["level"].to_numpy()
-    normal = ~truth_agents["is_weak"].to_numpy() & ~truth_agents["is_easy_mix_novice"].to_numpy()
-    idx = np.arange(lv.size)
-    seniors = idx[(lv == "senior") & normal & (idx > 0)]
-    novices = idx[(lv == "novice") & normal]
-    return np.array([rng.choice(seniors), rng.choice(novices)])
-
-
-def _truth_rows(
-    case_ids: np.ndarray, agent_ids: np.ndarray, agent: np.ndarray, idx: np.ndarray, check: str
-) -> pl.DataFrame:
-    idx = np.asarray(idx, dtype=np.int64)
-    return pl.DataFrame(
-        {"case_id": case_ids[idx], "agent_id": agent_ids[agent[idx]], "check": [check] * idx.size},
-        schema={"case_id": pl.String, "agent_id": pl.String, "check": pl.String},
-    )
 
 
 def _facts(
