@@ -210,8 +210,49 @@ def monthly(
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
     lang: Annotated[str, typer.Option(help="Labels: en or zh.")] = "en",
 ) -> None:
-    """Build the monthly management pack: validated data, notebooks, HTML, Excel, manifest."""
-    raise AuditError("monthly: not built yet")
+    """Build the monthly management pack: validated data, notebooks, HTML, Excel, manifest.
+
+    The pack goes to OUT/MONTH/ only when complete (an earlier pack survives a failure); a
+    failing notebook stops the run, and its executed copy is kept in OUT/MONTH.failed/.
+    """
+    from rich.console import Console
+
+    from audit.report import build_monthly_pack
+
+    console = Console(stderr=True, highlight=False)
+    result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,
+                                out=out, progress=lambda line: console.print(line, markup=False))
+    total = sum(result.steps.values())
+    typer.echo(f"monthly pack written to {result.pack_dir / 'index.html'} ({total:.1f} s)")
+
+
+@app.command()
+@handles_errors
+def lab(
+    data: Annotated[
+        Path | None, typer.Option(help="Demo data folder (default: data/demo in the repository; "
+                                  "generated when absent).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port for JupyterLab.")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")]
+    = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Prepare the data, print the command, do not start.")
+    ] = False,
+) -> None:
+    """Open JupyterLab on notebooks/ with the demo data ready (notebooks default to it)."""
+    import subprocess
+
+    from audit.pack.lab import ensure_demo, lab_command, project_root
+
+    root = project_root()
+    target = data or root / "data" / "demo"
+    if ensure_demo(target):
+        typer.echo(f"demo data generated in {target}")
+    argv = lab_command(root, port=port, browser=not no_browser)
+    typer.echo(" ".join(argv))
+    if not dry_run:
+        raise typer.Exit(subprocess.call(argv))  # noqa: S603 - our own interpreter and module
 
 
 def main() -> None:  # pragma: no cover - console entry point

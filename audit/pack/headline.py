@@ -38,8 +38,10 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("unverified_claims", "count"),
     ("explanation_lift", "pct"),
 )
+#: Changes shown without a good/bad colour (a volume, neither good nor bad in itself).
+NEUTRAL = frozenset({"promises_due"})
 #: Where a lower value is better (the index colours the change accordingly).
-LOWER_IS_BETTER = frozenset({"promises_broken", "owed_cny", "broken_rate",
+LOWER_IS_BETTER = frozenset({"promises_broken", "owed_cny", "broken_rate", "cohort_cases",
                              "median_hours_to_first_contact", "protocol_breaches",
                              "unverified_claims"})
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from audit.labels import label
 from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_value
-from audit.pack.headline import LOWER_IS_BETTER, METRICS, Headline
+from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
 if TYPE_CHECKING:
     from audit.dataset import TableReport
@@ -51,7 +51,7 @@ def _e(x: object) -> str:
 
 
 def _change_class(key: str, change: float | None) -> str:
-    if change is None or change == 0:
+    if change is None or change == 0 or key in NEUTRAL:
         return ""
     better = change < 0 if key in LOWER_IS_BETTER else change > 0
     return "good" if better else "bad"
@@ -68,8 +68,11 @@ def cards_html(h: Headline, lang: str) -> str:
             d = (f'<span class="{_change_class(key, change)}">{_e(fmt_change(change, kind))}'
                  f'</span> {_e(label("index.vs", lang))} {_e(h.previous_month)} '
                  f'({_e(fmt_value(prev, kind))})')
-        else:
+        elif not h.previous:
             d = _e(label("index.no_previous", lang))
+        else:
+            d = f'{_e(label("index.vs", lang))} {_e(h.previous_month)}: {_e(fmt_value(prev, kind))}'
+
         cards.append(
             f'<div class="card" data-metric="{_e(key)}"><div class="k">'
             f'{_e(label(f"metric.{key}", lang))}</div><div class="v">'

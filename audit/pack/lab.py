@@ -1,0 +1,39 @@
+"""``review-audit lab``: JupyterLab on the report notebooks, with the demo data ready.
+
+The notebooks' ``parameters`` cells default to ``data_dir = "../data/demo"`` (relative to
+``notebooks/``), so an analyst who opens one can run it top to bottom at once. This module makes
+sure that folder exists (generating the seeded demo if not) and builds the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding ``notebooks/``)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def ensure_demo(data_dir: Path) -> bool:
+    """Generate the default demo dataset into ``data_dir`` unless it already holds one.
+
+    Returns True when it generated the data.
+    """
+    if (data_dir / "reviews.csv").is_file():
+        return False
+    from audit.demo import DemoSpec, generate_demo
+
+    generate_demo(data_dir, DemoSpec())
+    return True
+
+
+def lab_command(root: Path, *, port: int | None = None, browser: bool = True) -> list[str]:
+    """The argv that starts JupyterLab on ``root/notebooks`` with this environment's Python."""
+    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root / 'notebooks'}"]
+    if port is not None:
+        argv.append(f"--port={port}")
+    if not browser:
+        argv.append("--no-browser")
+    return argv
