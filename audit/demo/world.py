@@ -69,9 +69,13 @@ def _agents(
     ids = [f"A{i + 1:02d}" for i in range(n)]
     level = ["senior"] * n_senior + ["novice"] * n_novice
     role = ["lead"] + ["senior"] * (n_senior - 1) + ["novice"] * n_novice
-    # Names: distinct surname+given pairs drawn without replacement.
-    pairs = rng.choice(len(_SURNAMES) * len(_GIVEN), size=n, replace=False)
-    names = [_SURNAMES[p // len(_GIVEN)] + _GIVEN[p % len(_GIVEN)] for p in pairs.tolist()]
+    # Names: distinct surname+given pairs (a big team repeats them with a number, as HR does).
+    combos = len(_SURNAMES) * len(_GIVEN)
+    pairs = np.concatenate([rng.permutation(combos) for _ in range(-(-n // combos))])[:n]
+    names = [
+        _SURNAMES[p % combos // len(_GIVEN)] + _GIVEN[p % len(_GIVEN)] + (str(i // combos + 1) if i >= combos else "")
+        for i, p in enumerate(pairs.tolist())
+    ]
     # Seniors joined 1-5 years before the period, novices 1-5 months before it.
     senior_days = rng.integers(365, 5 * 365, n_senior)
     novice_days = rng.integers(30, 150, n_novice)
