@@ -247,3 +247,10 @@ def test_handling_is_fast() -> None:
     w = world.build_world(np.random.default_rng([9, 1]), shops=3, period=PERIOD)
     handling.simulate_handling(np.random.default_rng([9, 2]), w, PERIOD)
     assert time.perf_counter() - start < 3.0
+
+
+def test_overlong_explanations_do_not_repeat_a_paragraph() -> None:
+    cats = ["logistics", "quality", "service", "novice", "wrong_item", "buyer", "fraud"] * 20
+    for t in text.explanation_texts(np.random.default_rng(5), cats, too_long=[True] * len(cats)):
+        sentences = [s for s in t.split("。") if s]
+        assert len(sentences) == len(set(sentences)), t

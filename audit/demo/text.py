@@ -113,6 +113,9 @@ _EXPLAIN_RAMBLE = (
     "我们多次通过旺旺、短信和电话联系您，希望能够帮您解决问题，可惜一直没有得到回复，我们的诚意是真的，希望您能理解。",
     "我们也想提醒其他顾客，如果收到商品有任何问题，请第一时间联系在线客服，我们一定会给大家一个满意的答复，绝不推卸责任。",
     "另外，本店的所有商品都支持售后保障服务，七天无理由退换货，十五天质量问题包换，一年保修，请大家放心购买。",
+    "这位买家在收货当天就给了差评，我们看到后马上安排了专人跟进，提出了退款、换货、补发等多种方案，但对方都没有接受。",
+    "我们的商品都是从正规厂家直接进货的，有完整的进货单据和质检报告，如果有需要，我们可以向平台提供全部的证明材料。",
+    "最后再次说明，我们非常重视每一位顾客的感受，也欢迎大家监督，但是对于不实的评价，我们也希望大家能够理性看待。",
 )
 
 
@@ -177,7 +180,7 @@ def explanation_texts(
         parts.append(_EXPLAIN_CLOSE[int(u[i, 5] * len(_EXPLAIN_CLOSE))])
         if long_:
             start = int(u[i, 5] * len(_EXPLAIN_RAMBLE))
-            k = 0
+            k = 0  # base + all rambles exceed limit + 20 (tested), so none is repeated
             while sum(map(len, parts)) <= EXPLANATION_LIMIT + 20:
                 parts.insert(-1, _EXPLAIN_RAMBLE[(start + k) % len(_EXPLAIN_RAMBLE)])
                 k += 1
