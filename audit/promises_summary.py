@@ -130,3 +130,51 @@ def agent_sheet_summary(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFra
              oldest_days_overdue=pl.col("days_overdue").max())
         .sort(["owed_cny", "agent_id"], descending=[True, False])
     )
+
+
+def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
+    """The cohort of ``month`` (YYYY-MM): promises made and payments executed in that month.
+
+    Statuses stay those of the full audit (a promise made on the 30th and paid on the 2nd of
+    the next month is kept), only the rows are restricted.
+    """
+    from audit.dates import parse_month
+
+    first, last = parse_month(month)
+    return PromiseAudit(
+        promises=audit.promises.filter(pl.col("promised_at").dt.date().is_between(first, last)),
+        payments=audit.payments.filter(pl.col("executed_at").dt.date().is_between(first, last)),
+    )
+
+
+#: Headline rows in display order: (key in promise_headline, label key, kind of number).
+_HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("promises", "promises.promises", "count"),
+    ("due", "promises.due", "count"),
+    ("broken", "promises.status.broken", "count"),
+    ("partial", "promises.status.partial", "count"),
+    ("kept_late", "promises.status.kept_late", "count"),
+    ("broken_rate", "promises.broken_rate", "pct"),
+    ("owed_cny", "promises.owed_cny", "cny"),
+    ("unpromised_cny", "promises.unpromised_cny", "cny"),
+    ("duplicate_cny", "promises.duplicate_cny", "cny"),
+    ("conditional", "promises.conditional", "count"),
+)
+
+
+def headline_table(columns: dict[str, dict[str, float | int]], *, lang: str = "en") -> pl.DataFrame:
+    """The headline numbers as text for a manager (¥ with separators, % with one decimal).
+
+    ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
+    :func:`audit.promises.promise_headline` dict. A rate with nothing due shows as a dash.
+    """
+    from audit.labels import label
+    from audit.pack.fmt import fmt_value
+
+    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in _HEADLINE_ROWS]}
+    for title, h in columns.items():
+        out[title] = [
+            fmt_value(None if (name == "broken_rate" and not h["due"]) else h[name], kind)
+            for name, _, kind in _HEADLINE_ROWS
+        ]
+    return pl.DataFrame(out)
