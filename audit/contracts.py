@@ -6,11 +6,11 @@ code; this module only reads them. GX is imported lazily, here and nowhere else,
 import costs seconds and notebook kernels reading a snapshot must never pay for it.
 
 GX has no polars engine, so each table is converted once with ``to_pandas`` (row index =
-polars row position). Speed: GX's COMPLETE result format is slow when many rows fail (it
-builds value lists and counts for every failing expectation). So the suite is evaluated in two
-passes: first with ``BOOLEAN_ONLY`` (fast, says which expectations fail), then only the failing
-expectations again with ``COMPLETE`` to get their failing row positions
-(``unexpected_index_list``). A clean table pays for one cheap pass.
+polars row position). Speed: GX's plain COMPLETE result format is slow when rows fail (it
+builds value lists, value counts and a pandas query for every failing expectation). We only
+need the failing row positions, so the suite runs once with COMPLETE minus those extras
+(``RESULT_FORMAT``): measured on 1M promises with 1% bad rows, about half the time of plain
+COMPLETE and faster than a BOOLEAN_ONLY pass followed by a COMPLETE pass on the failures.
 """
 
 from __future__ import annotations
@@ -113,15 +113,19 @@ def _batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def _run(suite: gx.ExpectationSuite, pdf: Any, result_format: str) -> list[Any]:
+#: COMPLETE gives failing row positions (``unexpected_index_list``); the rest of COMPLETE
+#: (value lists, value counts, a pandas query string) is what makes it slow, so it is off.
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 0,
+}
+
+
+def _run(suite: gx.ExpectationSuite, pdf: Any) -> list[Any]:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": pdf})
-    return list(batch.validate(suite, result_format={"result_format": result_format}).results)
-
-
-def _subsuite(name: str, configs: list[Any]) -> gx.ExpectationSuite:
-    import great_expectations as gx
-
-    return gx.ExpectationSuite(name=f"{name}_failing", expectations=configs)
+    return list(batch.validate(suite, result_format=RESULT_FORMAT).results)
 
 
 def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.DataFrame:
@@ -145,28 +149,20 @@ def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.Data
     suite = load_contract(name)
     if df.height == 0:
         return pl.DataFrame(schema=PROBLEMS_SCHEMA)
-    data = df.drop(ROW)
-    pdf = data.to_pandas()
-    first = _run(suite, pdf, "BOOLEAN_ONLY")
-    failing = []
-    for res in first:
+    pdf = df.drop(ROW).to_pandas()
+    frames = []
+    for res in _run(suite, pdf):
         if res.success:
             continue
-        if res.exception_info and res.exception_info.get("raised_exception"):
+        info = res.exception_info or {}
+        if info.get("raised_exception"):
             msg = (f"{source_file or name}: contract `{name}` expectation "
                    f"`{res.expectation_config.type}` could not run "
-                   f"({res.exception_info.get('exception_message')})")
+                   f"({str(info.get('exception_message')).splitlines()[0]})")
             raise StructuralError(msg)
-        failing.append(res.expectation_config)
-    if not failing:
-        return pl.DataFrame(schema=PROBLEMS_SCHEMA)
-    frames = []
-    for res in _run(_subsuite(name, failing), pdf, "COMPLETE"):
         positions = res.result.get("unexpected_index_list") or []
         if not positions:
             continue
-        if isinstance(positions[0], dict):  # index column names given: not used here
-            positions = [p["index"] for p in positions]
         frames.append(_describe(df, res.expectation_config, pl.Series(positions, dtype=pl.Int64)))
     if not frames:
         return pl.DataFrame(schema=PROBLEMS_SCHEMA)

@@ -179,11 +179,9 @@ def _load_exports(data_dir: Path) -> Dataset:
         raws[name] = raw
         notes[name] = ([f"ignored columns: {', '.join(raw.ignored_columns)}"]
                        if raw.ignored_columns else [])
-        lf, parse_problems = io.parse_table(raw.frame.lazy(), name)
-        df = lf.collect()
+        df, unreadable = io.parse_table(raw.frame, name)
         typed[name] = df
         row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
-        unreadable = parse_problems.collect()
         # An unreadable required cell is null after parsing, so the contract also calls it
         # missing; the "cannot read" reason is the useful one, keep only that.
         row_problems = row_problems.join(

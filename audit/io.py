@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -150,11 +151,16 @@ def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
                 msg = f"{path.name}: the file is empty (no header row)"
                 raise StructuralError(msg)
             df = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
-            # Line of row i = 2 + i + newlines inside earlier rows' quoted cells (multi-line text).
-            inner = pl.sum_horizontal(
-                [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in df.columns]
-            ) if df.width else pl.lit(0)
-            line = pl.int_range(pl.len(), dtype=pl.Int64) + 2 + inner.cum_sum().shift(1, fill_value=0)
+            line = pl.int_range(pl.len(), dtype=pl.Int64) + 2
+            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if lines > df.height + 1 and df.width:
+                # Quoted cells span lines (multi-line review text): line of row i is
+                # 2 + i + the newlines inside earlier rows' cells.
+                inner = pl.sum_horizontal([
+                    pl.col(c).str.count_matches("\n", literal=True).fill_null(0)
+                    for c in df.columns
+                ])
+                line = line + inner.cum_sum().shift(1, fill_value=0)
             return df, line
         if suffix == ".xlsx":
             df = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
@@ -221,24 +227,25 @@ def read_export(path: Path, name: str) -> RawExport:
             msg = (f"contract `{name}` expects column `{col.name}`, but {path.name} has: "
                    f"[{shown}]")
             raise StructuralError(msg)
-    trimmed = [
-        pl.col(src).str.strip_chars().replace("", None).alias(dst) for src, dst in rename.items()
-    ]
+    def trim(col: str) -> pl.Expr:
+        t = pl.col(col).str.strip_chars()
+        return pl.when(t.str.len_bytes() > 0).then(t)
+
     missing = [pl.lit(None, pl.String).alias(c.name) for c in spec.columns if c.name not in present]
-    out = df.lazy().select(
-        *trimmed, *missing, line.alias(SOURCE_ROW),
-        # Blank = every cell of the row empty, including columns we ignore.
-        pl.all_horizontal(
-            [pl.col(c).str.strip_chars().replace("", None).is_null() for c in df.columns]
-        ).alias("__blank") if df.width else pl.lit(False).alias("__blank"),
-    )
-    frame = out.collect()
+    frame = df.lazy().select(
+        *[trim(src).alias(dst) for src, dst in rename.items()],
+        *missing,
+        line.alias(SOURCE_ROW),
+        # Blank = every cell of the row empty, including the columns we ignore.
+        pl.all_horizontal([trim(c).is_null() for c in df.columns]).alias("__blank")
+        if df.width else pl.lit(False).alias("__blank"),
+    ).collect()
     blank = int(frame["__blank"].sum())
-    frame = (
-        frame.filter(~pl.col("__blank"))
-        .select([c.name for c in spec.columns] + [SOURCE_ROW])
-        .with_row_index(ROW)
-        .with_columns(pl.col(ROW).cast(pl.Int64))
+    if blank:
+        frame = frame.filter(~pl.col("__blank"))
+    frame = frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
+        *[c.name for c in spec.columns], SOURCE_ROW,
     )
     return RawExport(name, path.name, frame, blank, tuple(ignored))
 
@@ -255,10 +262,9 @@ def _parse_expr(spec: Table, column: str) -> tuple[pl.Expr, str]:
             return s.str.to_lowercase().replace(mapping), "text"
         return s, "text"
     if dtype == pl.Float64 or dtype == pl.Int64:
-        t = s.str.to_lowercase()
-        for mark in conf["amount_marks"]:
-            t = t.str.replace_all(mark, "", literal=True)
-        num = t.str.strip_chars().cast(pl.Float64, strict=False)
+        marks = "|".join(re.escape(m) for m in conf["amount_marks"])
+        t = s.str.to_lowercase().str.replace_all(marks, "").str.strip_chars()
+        num = t.cast(pl.Float64, strict=False)
         if dtype == pl.Float64:
             return num, "an amount" if column.endswith("_cny") else "a number"
         ok = num.is_finite() & (num == num.floor()) & (num.abs() < 2**62)
@@ -268,16 +274,25 @@ def _parse_expr(spec: Table, column: str) -> tuple[pl.Expr, str]:
         mapping.update({v: False for v in conf["booleans"]["false"]})
         return s.str.to_lowercase().replace_strict(mapping, default=None,
                                                     return_dtype=pl.Boolean), "true/false (是/否)"
-    parsed = pl.coalesce(
-        [s.str.strptime(pl.Datetime("us"), f, strict=False) for f in conf["datetime_formats"]]
-    )
+    # The full route (normalise, then try every format) is what every value gets, but it is
+    # slow; parse_table first tries the first format alone and runs this only on the rest.
     if dtype == pl.Date:
-        return parsed.dt.date(), "a date"
+        return s.str.strptime(pl.Date, "%Y-%m-%d", strict=False), "a date"
+    parsed = _datetime_expr(s, conf["datetime_formats"][:1])
     return parsed.cast(dtype), "a date/time"
 
 
-def parse_table(raw: pl.LazyFrame, name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Turn a text frame (``read_export``'s) into canonical dtypes, vectorised.
+def _datetime_expr(s: pl.Expr, formats: list[str], *, normalise: bool = False) -> pl.Expr:
+    """Text -> Datetime: optionally normalise separators, then the first format that fits."""
+    if normalise:
+        for old, new in aliases()["datetime_normalise"].items():
+            s = s.str.replace_all(old, new, literal=True)
+    tries = [s.str.strptime(pl.Datetime("us"), f, strict=False) for f in formats]
+    return tries[0] if len(tries) == 1 else pl.coalesce(tries)
+
+
+def parse_table(raw: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Turn a text frame (``read_export``'s) into canonical dtypes, vectorised, in one pass.
 
     Parameters
     ----------
@@ -292,36 +307,48 @@ def parse_table(raw: pl.LazyFrame, name: str) -> tuple[pl.LazyFrame, pl.LazyFram
         Canonical columns in canonical dtypes and order, plus ``__row``. Unreadable cells are
         null here (the row is reported in ``problems``).
     problems
-        One row per unreadable cell: ``__row``, ``column``, ``rule`` (what kind of problem, for counting)
-        and ``reason`` (with the value, for the data owner).
+        One row per unreadable cell: ``__row``, ``column``, ``rule`` (what kind of problem, for
+        counting) and ``reason`` (with the value, for the data owner).
     """
     spec = table(name)
-    typed_exprs, problem_exprs = [], []
-    for col in spec.columns:
-        expr, what = _parse_expr(spec, col.name)
-        typed_exprs.append(expr.alias(col.name))
-        if spec.column(col.name).dtype != pl.String:
-            problem_exprs.append(
-                pl.when(pl.col(col.name).is_not_null() & expr.is_null())
-                .then(pl.format(f"{col.name}: cannot read '{{}}' as {what}",
-                                  pl.col(col.name).str.slice(0, 40)))
-                .alias(col.name)
-            )
-    typed = raw.select(*typed_exprs, pl.col(ROW))
-    if not problem_exprs:
-        empty = pl.LazyFrame(
-            schema={ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String})
-        return typed, empty
-    problems = (
-        raw.select(pl.col(ROW), *problem_exprs)
-        .unpivot(index=ROW, variable_name="column", value_name="reason")
-        .drop_nulls("reason")
-        .with_columns(
-            pl.format("{}: cannot read the value", pl.col("column")).alias("rule")
-        )
-        .select(ROW, "column", "rule", "reason")
-    )
-    return typed, problems
+    parsed = [(c.name, *_parse_expr(spec, c.name)) for c in spec.columns]
+    checked = [(c, what) for c, _, what in parsed if spec.column(c).dtype != pl.String]
+    # Parse once; keep the text of the columns that can fail, to compare and to quote.
+    both = raw.lazy().select(
+        pl.col(ROW),
+        *[expr.alias(c) for c, expr, _ in parsed],
+        *[pl.col(c).alias(f"__text_{c}") for c, _ in checked],
+    ).collect()
+    # Second chance for temporal cells the fast first format could not read (other layouts).
+    fixes = []
+    for c, _ in checked:
+        dtype = spec.column(c).dtype
+        if not dtype.is_temporal():
+            continue
+        left = both.filter(pl.col(f"__text_{c}").is_not_null() & pl.col(c).is_null())
+        if left.height:
+            full = _datetime_expr(pl.col(f"__text_{c}"), aliases()["datetime_formats"],
+                                  normalise=True)
+            full = full.dt.date() if dtype == pl.Date else full.cast(dtype)
+            fixes.append((c, left.select(ROW, full.alias(c))))
+    for c, fix in fixes:
+        both = both.update(fix, on=ROW, how="left")
+    typed = both.select(*[c for c, _, _ in parsed], ROW)
+    frames = []
+    for c, what in checked:
+        text = pl.col(f"__text_{c}")
+        bad = both.filter(text.is_not_null() & pl.col(c).is_null())
+        if bad.height:
+            frames.append(bad.select(
+                pl.col(ROW), pl.lit(c).alias("column"),
+                pl.lit(f"{c}: cannot read the value").alias("rule"),
+                pl.format(f"{c}: cannot read '{{}}' as {what}", text.str.slice(0, 40))
+                .alias("reason"),
+            ))
+    if not frames:
+        schema = {ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String}
+        return typed, pl.DataFrame(schema=schema)
+    return typed, pl.concat(frames)
 
 
 def table_names() -> tuple[str, ...]:
