@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import date, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 import pytest
 
-from audit.demo import DemoSpec, generate_demo
-from audit.demo import handling, text, world
+from audit.demo import DemoSpec, generate_demo, handling, text, world
 from audit.schema import TABLE_SPECS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SPEC = DemoSpec()
 PERIOD = SPEC.period()
@@ -41,7 +43,13 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(tmp_path:
     a, b, c = (_digest(tmp_path / x) for x in "abc")
     assert len(a) >= 12
     assert a == b
-    for name in ("reviews.csv", "cases.csv", "contacts.csv", "agents.csv", "truth/protocol_breaches.csv"):
+    for name in (
+        "reviews.csv",
+        "cases.csv",
+        "contacts.csv",
+        "agents.csv",
+        "truth/protocol_breaches.csv",
+    ):
         assert a[name] != c[name], name
 
 
@@ -77,8 +85,16 @@ def test_time_orders_and_nothing_after_as_of(part) -> None:
     for col in ("explained_at", "revised_at", "removed_at"):
         assert r.filter(pl.col(col) < pl.col("reviewed_at")).height == 0, col
         assert r.filter(pl.col(col) > as_of).height == 0, col
-    assert r.filter(pl.col("revised_at").is_not_null() & pl.col("removed_at").is_not_null()).height == 0
-    assert r.filter(pl.col("revised_rating").is_not_null() != pl.col("revised_at").is_not_null()).height == 0
+    assert (
+        r.filter(pl.col("revised_at").is_not_null() & pl.col("removed_at").is_not_null()).height
+        == 0
+    )
+    assert (
+        r.filter(
+            pl.col("revised_rating").is_not_null() != pl.col("revised_at").is_not_null()
+        ).height
+        == 0
+    )
     cr = cases.join(reviews, on="review_id")
     assert cr.height == reviews.height == cases.height  # one case per review
     assert cr.filter(pl.col("opened_at") < pl.col("reviewed_at")).height == 0
@@ -102,12 +118,25 @@ def test_resolution_in_window_and_truthful_outcomes(part) -> None:
     done = pl.coalesce("revised_at", "removed_at")
     assert cr.filter(done > pl.col("reviewed_at") + pl.duration(days=30)).height == 0
     claims = set(log.truth["unverified_claims"]["case_id"].to_list())
-    shown = cr.with_columns(shows=pl.when(pl.col("revised_at").is_not_null()).then(pl.lit("revised"))
-                            .when(pl.col("removed_at").is_not_null()).then(pl.lit("removed")))
-    mismatch = shown.filter(pl.col("outcome").is_in(["revised", "removed"]) & (pl.col("shows") != pl.col("outcome")).fill_null(True))
+    shown = cr.with_columns(
+        shows=pl.when(pl.col("revised_at").is_not_null())
+        .then(pl.lit("revised"))
+        .when(pl.col("removed_at").is_not_null())
+        .then(pl.lit("removed"))
+    )
+    mismatch = shown.filter(
+        pl.col("outcome").is_in(["revised", "removed"])
+        & (pl.col("shows") != pl.col("outcome")).fill_null(True)
+    )
     assert set(mismatch["case_id"].to_list()) == claims
     # Closed, unresolved cases never show a revision; nothing is "open" for more than 30+12 days.
-    assert shown.filter(pl.col("outcome").is_in(["refused", "unreachable", "explained"]) & pl.col("shows").is_not_null()).height == 0
+    assert (
+        shown.filter(
+            pl.col("outcome").is_in(["refused", "unreachable", "explained"])
+            & pl.col("shows").is_not_null()
+        ).height
+        == 0
+    )
     oldest_open = cr.filter(pl.col("outcome") == "open")["reviewed_at"].min()
     assert oldest_open >= PERIOD.as_of - timedelta(days=40)
     explained = cr.filter(pl.col("outcome") == "explained")
@@ -117,13 +146,17 @@ def test_resolution_in_window_and_truthful_outcomes(part) -> None:
 def test_volumes_roughly_as_specified(part) -> None:
     w, log = part
     reviews, cases = log.tables["reviews"], log.tables["cases"]
-    assert w.items.height == 150 and w.items["item_id"].n_unique() == 150
-    assert w.items.group_by("shop_id").agg(pl.col("popularity").mean())["popularity"].to_list() == pytest.approx([1.0] * 3, abs=1e-4)
+    assert w.items.height == 150
+    assert w.items["item_id"].n_unique() == 150
+    assert w.items.group_by("shop_id").agg(pl.col("popularity").mean())[
+        "popularity"
+    ].to_list() == pytest.approx([1.0] * 3, abs=1e-4)
     assert w.agents.height == 25
     assert w.agents["level"].value_counts().sort("level").rows() == [("novice", 10), ("senior", 15)]
     months = reviews.filter(pl.col("reviewed_at").dt.date() <= PERIOD.end_month_last_day)
     per_month = months.group_by(pl.col("reviewed_at").dt.month()).len()["len"]
-    assert per_month.min() > 1800 and per_month.max() < 3000  # September has the burst
+    assert per_month.min() > 1800
+    assert per_month.max() < 3000
     assert 0.55 <= (reviews["rating"] == "negative").mean() <= 0.68
     assert 0.55 <= reviews["explained_at"].is_not_null().mean() <= 0.65
     mix = cases["category"].value_counts(sort=True)
@@ -142,15 +175,19 @@ def test_burst_days_have_about_four_times_the_daily_volume(part) -> None:
     assert len(burst) == 3
     normal = days.filter(~pl.col("d").is_in(list(burst)))["len"].median()
     ratio = days.filter(pl.col("d").is_in(list(burst)))["len"] / normal
-    assert ratio.min() > 3.0 and ratio.max() < 5.0
-    assert min(burst) > PERIOD.start and max(burst) <= PERIOD.end_month_last_day
+    assert ratio.min() > 3.0
+    assert ratio.max() < 5.0
+    assert min(burst) > PERIOD.start
+    assert max(burst) <= PERIOD.end_month_last_day
 
 
 def test_explanation_timing_model(part) -> None:
     """Half within 0-2 days, the rest 3-12 days, except the injected late ones (31-45 days)."""
     _, log = part
     r = log.tables["reviews"].join(log.tables["cases"], on="review_id")
-    late = set(log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_late")["case_id"])
+    late = set(
+        log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_late")["case_id"]
+    )
     d = r.filter(pl.col("explained_at").is_not_null()).with_columns(
         days=(pl.col("explained_at") - pl.col("reviewed_at")).dt.total_seconds() / 86400,
         late=pl.col("case_id").is_in(list(late)),
@@ -160,14 +197,19 @@ def test_explanation_timing_model(part) -> None:
     # Censoring at as_of removes some slow ones, so the quick share is a little above half.
     assert 0.5 <= (normal < 2).mean() <= 0.58
     lates = d.filter(pl.col("late"))["days"]
-    assert lates.min() > 31 - 1e-9 and lates.max() < 45
+    assert lates.min() > 31 - 1e-9
+    assert lates.max() < 45
 
 
 def test_explanation_and_review_text(part) -> None:
     _, log = part
     r = log.tables["reviews"].join(log.tables["cases"], on="review_id")
-    long_cases = set(log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_too_long")["case_id"])
-    lengths = r.filter(pl.col("explanation_text").is_not_null()).with_columns(n=pl.col("explanation_text").str.len_chars())
+    long_cases = set(
+        log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_too_long")["case_id"]
+    )
+    lengths = r.filter(pl.col("explanation_text").is_not_null()).with_columns(
+        n=pl.col("explanation_text").str.len_chars()
+    )
     assert lengths.filter(~pl.col("case_id").is_in(list(long_cases)))["n"].max() <= 500
     assert lengths.filter(pl.col("case_id").is_in(list(long_cases)))["n"].min() > 500
     assert (r["explanation_text"].is_null() == r["explained_at"].is_null()).all()
@@ -184,7 +226,8 @@ def test_text_functions_are_seeded_and_limit_length() -> None:
     cats = ["logistics", "fraud", "novice"] * 50
     a = text.explanation_texts(np.random.default_rng(1), cats, too_long=[False] * 150)
     b = text.explanation_texts(np.random.default_rng(1), cats, too_long=[False] * 150)
-    assert a == b and max(map(len, a)) <= text.EXPLANATION_LIMIT
+    assert a == b
+    assert max(map(len, a)) <= text.EXPLANATION_LIMIT
     long_ = text.explanation_texts(np.random.default_rng(1), cats, too_long=[True] * 150)
     assert min(map(len, long_)) > text.EXPLANATION_LIMIT + 20
 
@@ -196,13 +239,19 @@ def test_agent_truth_traps(part) -> None:
     assert truth["agent_id"].to_list() == w.agents["agent_id"].to_list()
     weak = truth.filter("is_weak")
     easy = truth.filter("is_easy_mix_novice")
-    assert weak.height == 1 and weak["level"][0] == "senior" and weak["skill"][0] == 0.6
-    assert easy.height == 1 and easy["level"][0] == "novice" and easy["skill"][0] == 1.0
+    assert weak.height == 1
+    assert weak["level"][0] == "senior"
+    assert weak["skill"][0] == 0.6
+    assert easy.height == 1
+    assert easy["level"][0] == "novice"
+    assert easy["skill"][0] == 1.0
     assert truth.filter(~pl.col("is_weak"))["skill"].min() >= 0.7
     cases = log.tables["cases"]
     hard = pl.col("category").is_in(["service", "quality", "fraud"])
     share = cases.group_by("agent_id").agg(hard=hard.mean(), n=pl.len())
-    seniors = share.join(truth, on="agent_id").filter(pl.col("level") == "senior", pl.col("agent_id") != "A01")
+    seniors = share.join(truth, on="agent_id").filter(
+        pl.col("level") == "senior", pl.col("agent_id") != "A01"
+    )
     weak_row = seniors.filter("is_weak")
     assert weak_row["hard"][0] == pytest.approx(seniors["hard"].mean(), abs=0.08)
     assert weak_row["n"][0] >= 0.7 * seniors["n"].median()
@@ -217,7 +266,11 @@ def test_agent_truth_traps(part) -> None:
 def test_skill_shows_in_resolution_rates(part) -> None:
     """Within a category, the weak senior resolves clearly less than the other seniors."""
     w, log = part
-    cr = log.tables["cases"].join(log.tables["reviews"], on="review_id").filter(pl.col("outcome") != "open")
+    cr = (
+        log.tables["cases"]
+        .join(log.tables["reviews"], on="review_id")
+        .filter(pl.col("outcome") != "open")
+    )
     cr = cr.with_columns(resolved=pl.coalesce("revised_at", "removed_at").is_not_null()).join(
         w.truth["agents"], on="agent_id"
     )
@@ -231,10 +284,16 @@ def test_contact_protocol_shape(part) -> None:
     _, log = part
     k = log.tables["contacts"]
     breaches = log.truth["protocol_breaches"]
-    special = set(breaches.filter(pl.col("check").is_in(["phone_too_early", "too_many_attempts", "multiple_agents"]))["case_id"])
+    special = set(
+        breaches.filter(
+            pl.col("check").is_in(["phone_too_early", "too_many_attempts", "multiple_agents"])
+        )["case_id"]
+    )
     normal = k.filter(~pl.col("case_id").is_in(list(special)))
     per_case = normal.group_by("case_id").agg(
-        n=pl.len(), first=pl.col("channel").sort_by("contacted_at").first(), reached=pl.col("reached").sum()
+        n=pl.len(),
+        first=pl.col("channel").sort_by("contacted_at").first(),
+        reached=pl.col("reached").sum(),
     )
     assert per_case["n"].max() <= 5
     assert (per_case["first"] == "shop_im").all()

@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from audit.demo import DemoSpec, generate_demo
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FMT = "%Y-%m-%d %H:%M:%S"
 MESSAGES = {"shop_im", "private_im", "sms"}
@@ -59,9 +62,15 @@ def expected_breaches(data: Path) -> set[tuple[str, str, str]]:
                 add("phone_too_early")
         if len(own) > 5:
             add("too_many_attempts")
-        if levels[case["agent_id"]] == "novice" and case["category"] in {"service", "quality", "fraud"}:
+        if levels[case["agent_id"]] == "novice" and case["category"] in {
+            "service",
+            "quality",
+            "fraud",
+        }:
             add("novice_on_senior_category")
-        if review["explained_at"] and _t(review["explained_at"]) > _t(review["reviewed_at"]) + timedelta(days=30):
+        if review["explained_at"] and _t(review["explained_at"]) > _t(
+            review["reviewed_at"]
+        ) + timedelta(days=30):
             add("explanation_late")
         if len(review["explanation_text"]) > 500:
             add("explanation_too_long")
@@ -84,7 +93,9 @@ def expected_claims(data: Path, as_of: datetime) -> set[tuple[str, str, str]]:
         if case["outcome"] not in {"revised", "removed"}:
             continue
         r = reviews[case["review_id"]]
-        revised = r["revised_rating"] == "positive" and r["revised_at"] and _t(r["revised_at"]) <= as_of
+        revised = (
+            r["revised_rating"] == "positive" and r["revised_at"] and _t(r["revised_at"]) <= as_of
+        )
         removed = r["removed_at"] and _t(r["removed_at"]) <= as_of
         if not (revised or removed):
             out.add((case["case_id"], case["agent_id"], case["outcome"]))
@@ -105,8 +116,12 @@ def _as_of(data: Path) -> datetime:
 def _check_truth(data: Path) -> None:
     truth = _truth(data, "protocol_breaches", ("case_id", "agent_id", "check"))
     expected = expected_breaches(data)
-    assert truth - expected == set(), f"in truth but not meeting the definition: {sorted(truth - expected)[:5]}"
-    assert expected - truth == set(), f"accidental breaches not in truth: {sorted(expected - truth)[:5]}"
+    assert truth - expected == set(), (
+        f"in truth but not meeting the definition: {sorted(truth - expected)[:5]}"
+    )
+    assert expected - truth == set(), (
+        f"accidental breaches not in truth: {sorted(expected - truth)[:5]}"
+    )
     claims = _truth(data, "unverified_claims", ("case_id", "agent_id", "claimed_outcome"))
     assert claims == expected_claims(data, _as_of(data))
 
@@ -122,15 +137,20 @@ def test_every_check_is_injected_often_enough_for_power(demo_dir: Path) -> None:
     for r in truth:
         per_check[r["check"]][levels[r["agent_id"]]] += 1
     assert set(per_check) == {
-        "phone_too_early", "multiple_agents", "too_many_attempts",
-        "novice_on_senior_category", "explanation_late", "explanation_too_long",
+        "phone_too_early",
+        "multiple_agents",
+        "too_many_attempts",
+        "novice_on_senior_category",
+        "explanation_late",
+        "explanation_too_long",
     }
     n_cases = len(_rows(demo_dir / "cases.csv"))
     for check, by_level in per_check.items():
         total = sum(by_level.values())
         assert 0.01 * n_cases <= total <= 0.05 * n_cases, (check, total)
         if check != "novice_on_senior_category":
-            assert by_level["novice"] >= 5 and by_level["senior"] >= 5, (check, dict(by_level))
+            assert by_level["novice"] >= 5, (check, dict(by_level))
+            assert by_level["senior"] >= 5, (check, dict(by_level))
     claims = _rows(demo_dir / "truth" / "unverified_claims.csv")
     assert len({c["agent_id"] for c in claims}) in (1, 2)
     assert len(claims) >= 20
@@ -149,7 +169,9 @@ def test_truth_holds_for_other_specs(tmp_path: Path, spec: DemoSpec) -> None:
     _check_truth(tmp_path)
 
 
-def test_truth_check_catches_a_missing_row_and_an_accidental_breach(demo_dir: Path, tmp_path: Path) -> None:
+def test_truth_check_catches_a_missing_row_and_an_accidental_breach(
+    demo_dir: Path, tmp_path: Path
+) -> None:
     import shutil
 
     data = tmp_path / "d"

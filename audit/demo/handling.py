@@ -37,8 +37,13 @@ from audit.schema import CASES, CATEGORIES, CONTACTS, REVIEWS, SENIOR_ONLY_CATEG
 REVIEWS_PER_SHOP_MONTH = 700.0
 #: Category mix of normal days (order of audit.schema.CATEGORIES).
 CATEGORY_MIX = {
-    "novice": 0.12, "logistics": 0.32, "service": 0.14, "quality": 0.21,
-    "fraud": 0.03, "wrong_item": 0.08, "buyer": 0.10,
+    "novice": 0.12,
+    "logistics": 0.32,
+    "service": 0.14,
+    "quality": 0.21,
+    "fraud": 0.03,
+    "wrong_item": 0.08,
+    "buyer": 0.10,
 }
 #: Mix of the extra reviews of the power-cut burst: goods not shipped for days.
 BURST_MIX = {"logistics": 0.6, "service": 0.4}
@@ -46,13 +51,23 @@ BURST_DAYS = 3
 BURST_FACTOR = 4.0
 #: Share of negative (vs neutral) ratings by category.
 NEGATIVE_SHARE = {
-    "novice": 0.1, "logistics": 0.6, "service": 0.7, "quality": 0.75,
-    "fraud": 1.0, "wrong_item": 0.7, "buyer": 0.55,
+    "novice": 0.1,
+    "logistics": 0.6,
+    "service": 0.7,
+    "quality": 0.75,
+    "fraud": 1.0,
+    "wrong_item": 0.7,
+    "buyer": 0.55,
 }
 #: Probability that a reached buyer revises/removes, before skill and delay.
 RESOLVE_BASE = {
-    "novice": 0.92, "logistics": 0.8, "service": 0.6, "quality": 0.45,
-    "fraud": 0.02, "wrong_item": 0.75, "buyer": 0.55,
+    "novice": 0.92,
+    "logistics": 0.8,
+    "service": 0.6,
+    "quality": 0.45,
+    "fraud": 0.02,
+    "wrong_item": 0.75,
+    "buyer": 0.55,
 }
 #: Delay decay of the resolve probability (days to first contact).
 RESOLVE_DECAY_DAYS = 6.0
@@ -65,8 +80,12 @@ REMOVE_SHARE = 0.3
 EXPLAINED_SHARE = 0.6
 #: Injection rates (share of all cases), and unverified-claim settings.
 INJECT = {
-    "phone_too_early": 0.025, "too_many_attempts": 0.025, "multiple_agents": 0.02,
-    "novice_on_senior_category": 0.03, "explanation_late": 0.025, "explanation_too_long": 0.025,
+    "phone_too_early": 0.025,
+    "too_many_attempts": 0.025,
+    "multiple_agents": 0.02,
+    "novice_on_senior_category": 0.03,
+    "explanation_late": 0.025,
+    "explanation_too_long": 0.025,
 }
 REPEAT_BUYER_PAIRS_PER_SHOP = 5
 CLAIM_RATE = 0.35
@@ -145,7 +164,9 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     closed = np.where(
         resolves,
         t_resolve + rng.integers(5 * 60, 6 * H, n),
-        np.where(reached_any, t_reached + rng.integers(H, 2 * D, n), t_last + rng.integers(D, 3 * D, n)),
+        np.where(
+            reached_any, t_reached + rng.integers(H, 2 * D, n), t_last + rng.integers(D, 3 * D, n)
+        ),
     )
 
     # Explanations: independent of everything above (the impact analysis relies on it).
@@ -162,8 +183,12 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     # The contact log up to as_of, then the contact defects on disjoint sets of closed cases.
     case_idx, att = np.nonzero(np.arange(5)[None, :] < n_planned[:, None])
     log = defects.Contacts(
-        case_idx, att, plan[case_idx, att], np.array(PLAN_CHANNELS)[att].astype("<U10"),
-        att == j_reached[case_idx], agent[case_idx],
+        case_idx,
+        att,
+        plan[case_idx, att],
+        np.array(PLAN_CHANNELS)[att].astype("<U10"),
+        att == j_reached[case_idx],
+        agent[case_idx],
     )
     log = defects.Contacts(*(a[log.time <= as_of] for a in log))
     closed_ok = ~open_ & (np.bincount(log.case, minlength=n) >= 1)
@@ -181,10 +206,19 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     pool = np.flatnonzero(closed_ok & ~used & (n_contacts <= 4))
     second = defects.pick(rng, pool, INJECT["multiple_agents"] * n)
     used[second] = True
-    log = log.plus(defects.second_agent(rng, second, agent=agent, n_agents=agent_ids.size, t0=t0, closed=closed))
+    log = log.plus(
+        defects.second_agent(
+            rng, second, agent=agent, n_agents=agent_ids.size, t0=t0, closed=closed
+        )
+    )
     buyer = _buyer_ids(rng, n)
     pairs = defects.repeat_buyer_pairs(
-        rng, rv["shop"], agent, closed_ok & ~used, shops=len(world.shops), per_shop=REPEAT_BUYER_PAIRS_PER_SHOP
+        rng,
+        rv["shop"],
+        agent,
+        closed_ok & ~used,
+        shops=len(world.shops),
+        per_shop=REPEAT_BUYER_PAIRS_PER_SHOP,
     )
     for a, b in pairs:
         buyer[b] = buyer[a]
@@ -213,13 +247,17 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
         {
             "review_id": review_ids,
             "shop_id": np.array(world.shops)[rv["shop"]],
-            "order_id": [f"{a}{i:06d}" for i, a in enumerate(rng.integers(10**11, 10**12, n).tolist())],
+            "order_id": [
+                f"{a}{i:06d}" for i, a in enumerate(rng.integers(10**11, 10**12, n).tolist())
+            ],
             "item_id": world.items["item_id"].to_numpy()[rv["item"]],
             "buyer_id": buyer,
             "rating": ratings,
             "review_text": review_text,
             "reviewed_at": _to_dt(t),
-            "explanation_text": [x if e else None for x, e in zip(expl_text, has_expl.tolist(), strict=True)],
+            "explanation_text": [
+                x if e else None for x, e in zip(expl_text, has_expl.tolist(), strict=True)
+            ],
             "explained_at": _to_dt(explained_at),
             "revised_rating": ["positive" if r else None for r in revised.tolist()],
             "revised_at": _to_dt(np.where(revised, t_resolve, -1)),
@@ -265,7 +303,11 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
         ]
     ).sort("case_id", "check")
     claims = pl.DataFrame(
-        {"case_id": case_ids[claim], "agent_id": agent_ids[agent[claim]], "claimed_outcome": outcome[claim]},
+        {
+            "case_id": case_ids[claim],
+            "agent_id": agent_ids[agent[claim]],
+            "claimed_outcome": outcome[claim],
+        },
         schema={"case_id": pl.String, "agent_id": pl.String, "claimed_outcome": pl.String},
     )
     facts = _facts(reviews, cases, period, rv["burst_days"], breaches, claims)
@@ -294,17 +336,24 @@ def _assign(
     agent = np.where(
         easy,
         rng.choice(weights.size, n, p=weights / weights.sum()),
-        rng.choice(weights.size, n, p=np.where(is_novice, 0.0, weights) / weights[~is_novice].sum()),
+        rng.choice(
+            weights.size, n, p=np.where(is_novice, 0.0, weights) / weights[~is_novice].sum()
+        ),
     )
     hard = np.flatnonzero(np.isin(cat, [CATEGORIES.index(c) for c in SENIOR_ONLY_CATEGORIES]))
-    routed = defects.pick(rng, hard, INJECT["novice_on_senior_category"] * n, weights=1 + 4 * burst[hard])
+    routed = defects.pick(
+        rng, hard, INJECT["novice_on_senior_category"] * n, weights=1 + 4 * burst[hard]
+    )
     novices = np.flatnonzero(is_novice & ~team["is_easy_mix_novice"].to_numpy())
     agent[routed] = rng.choice(novices, routed.size)
     return agent, routed
 
 
 def _intake(rng: np.random.Generator, t: np.ndarray, burst: np.ndarray, as_of: int) -> np.ndarray:
-    """Case opening: minutes after the review (08:00-23:00), else 08:00 next morning; burst backlog."""
+    """Open each case minutes after its review (08:00-23:00), else at 08:00; burst backlog.
+
+    Returns opened_at in seconds, never after ``as_of``.
+    """
     n = t.size
     hour = (t % D) // H
     night_open = (t // D + (hour >= 23)) * D + 8 * H + rng.integers(0, 90 * 60, n)
@@ -320,11 +369,13 @@ def _contact_plan(
     """Five planned attempts per case and which of them happen and reach the buyer.
 
     Channels shop IM, private IM, SMS, phone, phone; the first phone call comes at least 50 h
-    after the (unanswered) shop IM, so the protocol's 48 h rule holds. Messages are sent 09:00-22:00.
+    after the (unanswered) shop IM, so the protocol's 48 h rule holds. Messages are sent
+    09:00-22:00.
     The buyer is reached with a channel-specific probability that decays with the time since the
     review; the first reached attempt ends the sequence; agents give up after 1-5 attempts.
 
-    Returns t0 (first attempt), plan (n x 5 times), attempts made, index of the reached attempt (-1: none).
+    Returns t0 (first attempt), plan (n x 5 times), attempts made, index of the reached
+    attempt (-1: none).
     """
     n = t.size
     buyer_cat = cat == CATEGORIES.index("buyer")
@@ -335,7 +386,9 @@ def _contact_plan(
     plan[:, 0] = t0
     plan[:, 1] = defects.working_hours(t0 + rng.integers(4 * H, 20 * H, n))
     plan[:, 2] = defects.working_hours(plan[:, 1] + rng.integers(12 * H, 30 * H, n))
-    phone = np.maximum(plan[:, 2] + rng.integers(2 * H, 24 * H, n), t0 + 50 * H + rng.integers(0, 24 * H, n))
+    phone = np.maximum(
+        plan[:, 2] + rng.integers(2 * H, 24 * H, n), t0 + 50 * H + rng.integers(0, 24 * H, n)
+    )
     plan[:, 3] = defects.working_hours(phone)
     plan[:, 4] = defects.working_hours(plan[:, 3] + rng.integers(24 * H, 48 * H, n))
     k_max = rng.choice(np.arange(1, 6), n, p=MAX_ATTEMPTS_P)
@@ -346,7 +399,9 @@ def _contact_plan(
     return t0, plan, np.where(reached, j_reached + 1, k_max), j_reached
 
 
-def _explanations(rng: np.random.Generator, t: np.ndarray, as_of: int) -> tuple[np.ndarray, np.ndarray]:
+def _explanations(
+    rng: np.random.Generator, t: np.ndarray, as_of: int
+) -> tuple[np.ndarray, np.ndarray]:
     """explained_at (seconds, -1 for none) and the injected late ones.
 
     60% of reviews get an explanation: half 0-2 days after the review, half 3-12 days (uniform),
@@ -385,7 +440,10 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
     shop = np.repeat(np.repeat(np.arange(shops), n_days), counts.ravel())
     day = np.repeat(np.tile(np.arange(n_days), shops), counts.ravel())
     is_extra = np.concatenate(
-        [np.r_[np.zeros(b, bool), np.ones(e, bool)] for b, e in zip(base.ravel(), extra.ravel(), strict=True)]
+        [
+            np.r_[np.zeros(b, bool), np.ones(e, bool)]
+            for b, e in zip(base.ravel(), extra.ravel(), strict=True)
+        ]
     )
     n = shop.size
     hour = rng.choice(24, n, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
@@ -413,16 +471,23 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
         (period.start + timedelta(days=int(d))).isoformat() for d in np.flatnonzero(burst)
     ]
     return {
-        "t": t[order], "shop": shop[order], "item": item[order], "cat": cat[order],
-        "negative": negative[order], "burst": burst[day[order]], "burst_days": burst_days,
+        "t": t[order],
+        "shop": shop[order],
+        "item": item[order],
+        "cat": cat[order],
+        "negative": negative[order],
+        "burst": burst[day[order]],
+        "burst_days": burst_days,
     }
 
 
 def _buyer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Unique buyer ids: ``tb_<digits>`` for most, nickname-like for the rest."""
+    """Draw unique buyer ids: ``tb_<digits>`` for most, nickname-like for the rest."""
     digits = rng.integers(10**8, 10**11, n)
     nick = rng.random(n) < 0.3
-    syll = np.array(["xiao", "mei", "yu", "tian", "lele", "bao", "duo", "mi", "tang", "qing", "an", "xin"])
+    syll = np.array(
+        ["xiao", "mei", "yu", "tian", "lele", "bao", "duo", "mi", "tang", "qing", "an", "xin"]
+    )
     a = syll[rng.integers(0, syll.size, n)]
     b = syll[rng.integers(0, syll.size, n)]
     year = rng.integers(1975, 2006, n)
@@ -452,7 +517,8 @@ def _facts(
     window = pl.duration(days=30)
     joined = cases.join(reviews, on="review_id").with_columns(
         resolved=(
-            (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= pl.col("reviewed_at") + window)
+            (pl.col("revised_rating") == "positive")
+            & (pl.col("revised_at") <= pl.col("reviewed_at") + window)
         ).fill_null(False)
         | (pl.col("removed_at") <= pl.col("reviewed_at") + window).fill_null(False),
         month=pl.col("reviewed_at").dt.strftime("%Y-%m"),
@@ -465,14 +531,14 @@ def _facts(
     )
     return {
         "reviews": reviews.height,
-        "reviews_by_month": dict(
-            joined.group_by("month").len().sort("month").iter_rows()
-        ),
+        "reviews_by_month": dict(joined.group_by("month").len().sort("month").iter_rows()),
         "burst_days": burst_days,
         "explained_share": round(reviews["explained_at"].is_not_null().mean(), 4),
         "resolved_rate_report_months": round(in_report["resolved"].mean(), 4),
-        "by_category": {r["category"]: {"cases": r["cases"], "resolved_rate": r["resolved_rate"]}
-                        for r in by_cat.iter_rows(named=True)},
+        "by_category": {
+            r["category"]: {"cases": r["cases"], "resolved_rate": r["resolved_rate"]}
+            for r in by_cat.iter_rows(named=True)
+        },
         "outcomes": dict(cases.group_by("outcome").len().sort("outcome").iter_rows()),
         "breaches": dict(breaches.group_by("check").len().sort("check").iter_rows()),
         "unverified_claims": claims.height,

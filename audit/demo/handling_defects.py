@@ -28,7 +28,7 @@ class Contacts(NamedTuple):
     agent: np.ndarray  # agent index
 
     def without(self, cases: np.ndarray) -> Contacts:
-        """The log minus every contact of ``cases``."""
+        """Return the log minus every contact of ``cases``."""
         keep = ~np.isin(self.case, cases)
         return Contacts(*(a[keep] for a in self))
 
@@ -49,7 +49,9 @@ def working_hours(t: np.ndarray) -> np.ndarray:
     return np.where(night >= 0, morning_day * D + 9 * H + night // 11, t)
 
 
-def pick(rng: np.random.Generator, pool: np.ndarray, k: float, weights: np.ndarray | None = None) -> np.ndarray:
+def pick(
+    rng: np.random.Generator, pool: np.ndarray, k: float, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``k`` (rounded) distinct members of ``pool``, sorted; optionally weighted."""
     k = min(int(round(k)), pool.size)
     if not k:
@@ -59,7 +61,7 @@ def pick(rng: np.random.Generator, pool: np.ndarray, k: float, weights: np.ndarr
 
 
 def phone_first(log: Contacts, cases: np.ndarray) -> Contacts:
-    """``phone_too_early``: the first attempt of each case is a phone call, right after the review."""
+    """``phone_too_early``: make each case's first attempt a phone call, right after review."""
     channel = log.channel.copy()
     channel[np.isin(log.case, cases) & (log.attempt == 0)] = "phone"
     return log._replace(channel=channel)
@@ -106,13 +108,23 @@ def second_agent(
     shifted = working_hours(t)
     t = np.where(shifted < closed[cases], shifted, t)
     return Contacts(
-        cases, np.full(cases.size, 9), t, np.full(cases.size, "private_im", dtype="<U10"),
-        np.zeros(cases.size, bool), other,
+        cases,
+        np.full(cases.size, 9),
+        t,
+        np.full(cases.size, "private_im", dtype="<U10"),
+        np.zeros(cases.size, bool),
+        other,
     )
 
 
 def repeat_buyer_pairs(
-    rng: np.random.Generator, shop: np.ndarray, agent: np.ndarray, ok: np.ndarray, *, shops: int, per_shop: int
+    rng: np.random.Generator,
+    shop: np.ndarray,
+    agent: np.ndarray,
+    ok: np.ndarray,
+    *,
+    shops: int,
+    per_shop: int,
 ) -> list[tuple[int, int]]:
     """``multiple_agents`` (repeat buyer): pairs of one shop's cases worked by two different agents.
 
@@ -131,7 +143,7 @@ def repeat_buyer_pairs(
 
 
 def liars(rng: np.random.Generator, truth_agents: pl.DataFrame) -> np.ndarray:
-    """Indices of one ordinary senior (not the lead) and one ordinary novice who log unverified outcomes."""
+    """Pick one ordinary senior (not the lead) and one ordinary novice to log false outcomes."""
     level = truth_agents["level"].to_numpy()
     ordinary = ~truth_agents["is_weak"].to_numpy() & ~truth_agents["is_easy_mix_novice"].to_numpy()
     idx = np.arange(level.size)

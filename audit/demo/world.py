@@ -28,8 +28,34 @@ ITEMS_PER_SHOP = 50
 CASH_LIMIT = {"lead": 100.0, "senior": 30.0, "novice": 10.0}
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-_GIVEN = ("小雨", "晓静", "婷婷", "佳怡", "子涵", "欣然", "梦瑶", "雪", "丽娜", "思琪", "浩然", "俊杰",
-          "宇轩", "文博", "家乐", "明", "磊", "芳", "敏", "倩", "悦", "璐", "晨", "洁", "琳", "莉")
+_GIVEN = (
+    "小雨",
+    "晓静",
+    "婷婷",
+    "佳怡",
+    "子涵",
+    "欣然",
+    "梦瑶",
+    "雪",
+    "丽娜",
+    "思琪",
+    "浩然",
+    "俊杰",
+    "宇轩",
+    "文博",
+    "家乐",
+    "明",
+    "磊",
+    "芳",
+    "敏",
+    "倩",
+    "悦",
+    "璐",
+    "晨",
+    "洁",
+    "琳",
+    "莉",
+)
 
 
 def team_size(shops: int) -> tuple[int, int]:
@@ -52,8 +78,8 @@ def build_world(rng: np.random.Generator, *, shops: int, period: DemoPeriod) -> 
     Returns
     -------
     World with ``agents`` (canonical), ``items`` (one row per item: shop_id, item_id, title,
-    price_cny, popularity with mean 1.0 per shop, product_type, product: the item noun) and ``truth["agents"]``
-    (agent_id, level, skill, is_weak, is_easy_mix_novice).
+    price_cny, popularity with mean 1.0 per shop, product_type, product: the item noun) and
+    ``truth["agents"]`` (agent_id, level, skill, is_weak, is_easy_mix_novice).
     """
     shop_ids = [f"S{i + 1:02d}" for i in range(shops)]
     agents, truth = _agents(rng, shops=shops, period=period)
@@ -73,13 +99,17 @@ def _agents(
     combos = len(_SURNAMES) * len(_GIVEN)
     pairs = np.concatenate([rng.permutation(combos) for _ in range(-(-n // combos))])[:n]
     names = [
-        _SURNAMES[p % combos // len(_GIVEN)] + _GIVEN[p % len(_GIVEN)] + (str(i // combos + 1) if i >= combos else "")
+        _SURNAMES[p % combos // len(_GIVEN)]
+        + _GIVEN[p % len(_GIVEN)]
+        + (str(i // combos + 1) if i >= combos else "")
         for i, p in enumerate(pairs.tolist())
     ]
     # Seniors joined 1-5 years before the period, novices 1-5 months before it.
     senior_days = rng.integers(365, 5 * 365, n_senior)
     novice_days = rng.integers(30, 150, n_novice)
-    joined = [period.start - timedelta(days=int(d)) for d in np.concatenate([senior_days, novice_days])]
+    joined = [
+        period.start - timedelta(days=int(d)) for d in np.concatenate([senior_days, novice_days])
+    ]
     # True skill: seniors around 1.05, novices around 0.85 (tight spread so the traps stand out).
     skill = np.concatenate(
         [rng.normal(1.05, 0.06, n_senior), rng.normal(0.85, 0.06, n_novice)]
@@ -117,7 +147,7 @@ def _items(rng: np.random.Generator, shop_ids: list[str]) -> pl.DataFrame:
     for k, shop in enumerate(shop_ids):
         trade, _, median_price = text.SHOP_TRADES[k % len(text.SHOP_TRADES)]
         n = ITEMS_PER_SHOP
-        pop = rng.lognormal(-sigma**2 / 2, sigma, n)
+        pop = rng.lognormal(-(sigma**2) / 2, sigma, n)
         pop = pop / pop.mean()  # mean exactly 1.0 per shop: shares of the shop's reviews/traffic
         price = np.round(median_price * rng.lognormal(0.0, 0.5, n), 0) - 0.1
         titles = text.item_titles(rng, trade, n)
