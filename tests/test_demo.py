@@ -163,6 +163,8 @@ def test_volumes_roughly_as_specified(part) -> None:
     assert mix["category"][0] == "logistics"
     assert mix.filter(pl.col("category") == "fraud")["count"][0] < 0.05 * cases.height
     assert reviews["buyer_id"].str.starts_with("tb_").mean() == pytest.approx(0.7, abs=0.05)
+    chinese = reviews["buyer_id"].str.contains("[\u4e00-\u9fff]").mean()
+    assert chinese == pytest.approx(0.15, abs=0.04)
     # Reviews land on items in proportion to popularity (correlation of counts with weights).
     counts = reviews.group_by("item_id").len().join(w.items, on="item_id")
     assert np.corrcoef(counts["len"], counts["popularity"])[0, 1] > 0.9

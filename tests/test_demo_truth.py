@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.demo import DemoSpec, generate_demo
 
@@ -188,3 +190,20 @@ def test_truth_check_catches_a_missing_row_and_an_accidental_breach(
         f.write(f"KX,{first['case_id']},{first['agent_id']},phone,{first['contacted_at']},false\n")
     with pytest.raises(AssertionError, match="accidental"):
         _check_truth(data)
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    shops=st.integers(1, 3),
+    end_month=st.sampled_from(["2026-01", "2026-02", "2026-07", "2026-12"]),
+)
+def test_truth_holds_for_any_seed(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, shops: int, end_month: str
+) -> None:
+    """No seed produces an accidental breach or loses an injected one (1-month demos)."""
+    out = tmp_path_factory.mktemp("seed")
+    generate_demo(out, DemoSpec(seed=seed, months=1, end_month=end_month, shops=shops))
+    _check_truth(out)

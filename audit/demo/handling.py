@@ -482,20 +482,32 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
 
 
 def _buyer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Draw unique buyer ids: ``tb_<digits>`` for most, nickname-like for the rest."""
+    """Draw unique buyer ids: ``tb_<digits>`` (70%), pinyin (15%) or Chinese (15%) nicknames.
+
+    Real exports carry the buyer's nickname, often Chinese; the masking of every output must
+    cope with both, so the demo has both.
+    """
     digits = rng.integers(10**8, 10**11, n)
-    nick = rng.random(n) < 0.3
+    kind = rng.choice(3, n, p=(0.7, 0.15, 0.15))
     syll = np.array(
         ["xiao", "mei", "yu", "tian", "lele", "bao", "duo", "mi", "tang", "qing", "an", "xin"]
     )
     a = syll[rng.integers(0, syll.size, n)]
     b = syll[rng.integers(0, syll.size, n)]
     year = rng.integers(1975, 2006, n)
-    ids = np.where(
-        nick,
-        np.char.add(np.char.add(np.char.add(a, b), "_"), (year * 1000 + digits % 1000).astype(str)),
-        np.char.add("tb_", digits.astype(str)),
-    ).astype(object)
+    pinyin = np.char.add(
+        np.char.add(np.char.add(a, b), "_"), (year * 1000 + digits % 1000).astype(str)
+    )
+    adj = np.array(["快乐的", "爱吃", "安静的", "小小", "会飞的", "不睡觉的", "甜甜的", "胖胖的"])
+    noun = np.array(
+        ["猫咪", "小鱼", "兔子", "星星", "麦兜", "橙子", "熊猫", "蘑菇", "草莓", "汤圆"]
+    )
+    chinese = np.char.add(
+        np.char.add(adj[rng.integers(0, adj.size, n)], noun[rng.integers(0, noun.size, n)]),
+        (digits % 10000).astype(str),
+    )
+    tb = np.char.add("tb_", digits.astype(str))
+    ids = np.select([kind == 0, kind == 1], [tb, pinyin], chinese).astype(object)
     seen: set[str] = set()
     for i, v in enumerate(ids.tolist()):  # rare collisions: make the later one unique
         while v in seen:
