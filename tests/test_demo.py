@@ -315,3 +315,32 @@ def test_overlong_explanations_do_not_repeat_a_paragraph() -> None:
     for t in text.explanation_texts(np.random.default_rng(5), cats, too_long=[True] * len(cats)):
         sentences = [s for s in t.split("。") if s]
         assert len(sentences) == len(set(sentences)), t
+
+
+def test_traps_work_for_a_mix_adjusted_comparison(part) -> None:
+    """Indirect standardisation (shop x category rates) exposes the weak senior and deflates the
+    easy-mix novice's raw lead: what the resolution analysis must find."""
+    w, log = part
+    cr = (
+        log.tables["cases"]
+        .join(log.tables["reviews"], on="review_id")
+        .filter(pl.col("reviewed_at").dt.date() <= PERIOD.end_month_last_day)
+        .with_columns(
+            res=(
+                pl.coalesce("revised_at", "removed_at")
+                <= pl.col("reviewed_at") + pl.duration(days=30)
+            ).fill_null(False)
+        )
+        .with_columns(expected=pl.col("res").mean().over("shop_id", "category"))
+    )
+    by_agent = (
+        cr.group_by("agent_id")
+        .agg(raw=pl.col("res").mean(), ratio=pl.col("res").sum() / pl.col("expected").sum())
+        .join(w.truth["agents"], on="agent_id")
+    )
+    weak = by_agent.filter("is_weak").row(0, named=True)
+    easy = by_agent.filter("is_easy_mix_novice").row(0, named=True)
+    assert weak["ratio"] < 0.75
+    assert weak["ratio"] == by_agent["ratio"].min()
+    assert easy["raw"] > cr["res"].mean() + 0.04  # looks good raw ...
+    assert 0.85 < easy["ratio"] < 1.15  # ... but is average once the mix is accounted for
