@@ -72,10 +72,18 @@ def load_contract(name: str) -> gx.ExpectationSuite:
     StructuralError
         Naming the file and the index of the first expectation that did not load.
     """
+    return load_suite_file(contract_path(name))
+
+
+def load_suite_file(path: Path) -> gx.ExpectationSuite:
+    """Load one suite JSON file strictly (see ``load_contract``)."""
     import great_expectations as gx
 
-    path = contract_path(name)
-    data = read_contract(name)
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: cannot read the contract ({exc})"
+        raise StructuralError(msg) from exc
     data.pop("id", None)
     expected = data.get("expectations", [])
     # GX logs the dropped expectation at ERROR level; we raise instead, so silence it here.
@@ -178,9 +186,7 @@ def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFra
     value = pl.col(col).cast(pl.String).str.slice(0, 40) if col else None
     tag = f" ({kind})"
     if kind == "expect_column_values_to_not_be_null":
-        cond = kw.get("row_condition")
-        if isinstance(cond, dict):  # GX 1.x wraps a pandas condition string in a dict
-            cond = cond.get("pass_through_filter", cond)
+        cond = _condition_text(kw.get("row_condition"))
         if cond:
             rule = f"{col}: missing, but required when {cond}"
         else:
@@ -229,3 +235,18 @@ def _text(df: pl.DataFrame, column: str) -> pl.Expr:
     if isinstance(df.schema[column], pl.Datetime):
         return pl.col(column).dt.to_string("%Y-%m-%d %H:%M:%S")
     return pl.col(column).cast(pl.String)
+
+
+def _condition_text(cond: Any) -> str:
+    """A GX row condition in plain words (``kind is one of a, b``)."""
+    if cond is None:
+        return ""
+    if hasattr(cond, "model_dump"):
+        cond = cond.model_dump(mode="json")
+    if isinstance(cond, dict) and cond.get("type") == "comparison":
+        column = cond.get("column", {}).get("name")
+        op, param = cond.get("operator"), cond.get("parameter")
+        if op == "IN":
+            return f"{column} is one of {', '.join(map(str, param))}"
+        return f"{column} {op} {param}"
+    return str(cond)
