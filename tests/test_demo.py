@@ -344,3 +344,12 @@ def test_traps_work_for_a_mix_adjusted_comparison(part) -> None:
     assert weak["ratio"] == by_agent["ratio"].min()
     assert easy["raw"] > cr["res"].mean() + 0.04  # looks good raw ...
     assert 0.85 < easy["ratio"] < 1.15  # ... but is average once the mix is accounted for
+
+
+def test_default_demo_is_byte_identical_to_the_session_fixture(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    generate_demo(tmp_path, DemoSpec())
+    fresh, fixture = _digest(tmp_path), _digest(demo_dir)
+    # Only the generated files: other tests may write their outputs beside them.
+    assert fresh == {name: fixture.get(name) for name in fresh}
