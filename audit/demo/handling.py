@@ -128,6 +128,19 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     Part with tables ``reviews``, ``cases``, ``contacts`` (canonical schemas; one case per
     review, time-ordered ids), truth ``protocol_breaches`` and ``unverified_claims``, and facts
     (volumes, burst days, resolved rates by category, defect counts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audit.demo import DemoSpec
+    >>> from audit.demo.world import build_world
+    >>> period = DemoSpec(months=1, shops=1).period()
+    >>> w = build_world(np.random.default_rng([1, 1]), shops=1, period=period)
+    >>> log = simulate_handling(np.random.default_rng([1, 2]), w, period)
+    >>> sorted(log.tables), sorted(log.truth)
+    (['cases', 'contacts', 'reviews'], ['protocol_breaches', 'unverified_claims'])
+    >>> log.tables["cases"].height == log.tables["reviews"].height
+    True
     """
     as_of = _secs(period.as_of.replace(microsecond=0))
     rv = _arrivals(rng, world, period)

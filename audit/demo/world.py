@@ -80,6 +80,16 @@ def build_world(rng: np.random.Generator, *, shops: int, period: DemoPeriod) -> 
     World with ``agents`` (canonical), ``items`` (one row per item: shop_id, item_id, title,
     price_cny, popularity with mean 1.0 per shop, product_type, product: the item noun) and
     ``truth["agents"]`` (agent_id, level, skill, is_weak, is_easy_mix_novice).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audit.demo import DemoSpec
+    >>> w = build_world(np.random.default_rng([7, 1]), shops=3, period=DemoSpec().period())
+    >>> w.shops, w.agents.height, w.items.height
+    (['S01', 'S02', 'S03'], 25, 150)
+    >>> w.truth["agents"].filter("is_weak")["skill"].to_list()
+    [0.6]
     """
     shop_ids = [f"S{i + 1:02d}" for i in range(shops)]
     agents, truth = _agents(rng, shops=shops, period=period)
