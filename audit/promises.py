@@ -261,7 +261,7 @@ def _coverage(prom: pl.DataFrame, pay: pl.DataFrame, assigned: pl.DataFrame) -> 
     rows = (
         assigned.join(pay.select("frank", "fulfilment_id", "executed_at", "paid_cny"), on="frank")
         .join(prom.select("prank", "target_cny"), on="prank")
-        .sort("prank", "executed_at", "frank")
+        .sort("prank", "frank")  # frank is time order (executed_at, fulfilment_id)
         .with_columns(
             running=pl.col("paid_cny").cum_sum().over("prank"),
             i=pl.int_range(pl.len()).over("prank"),
@@ -335,9 +335,10 @@ def _promise_results(
             pl.col("target_cny").is_not_null() & (covered_cny > pl.col("target_cny") + EPS_CNY)
         ),
     }
-    flags = pl.concat_list(
-        pl.when(expr).then(pl.lit(name)).otherwise(None) for name, expr in sorted(flag_exprs.items())
-    ).list.drop_nulls().list.join(";")
+    flags = pl.concat_str(
+        [pl.when(expr).then(pl.lit(name)) for name, expr in sorted(flag_exprs.items())],
+        separator=";", ignore_nulls=True,
+    ).fill_null("")
     overdue = _days(pl.lit(as_of), pl.col("due_at"))
     ageing = (
         pl.when(pl.col("days_overdue") <= 3).then(pl.lit("1-3"))  # noqa: PLR2004 - bucket edges

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -246,7 +245,10 @@ def _child(engine: str, data: Path, out: Path) -> None:
     t = time.perf_counter()
     (run_polars if engine == "polars" else run_duckdb)(data, out)
     seconds = time.perf_counter() - t
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries the parent's ru_maxrss over fork and exec.
+    status = Path("/proc/self/status").read_text()
+    peak_mb = int(next(ln.split()[1] for ln in status.splitlines()
+                       if ln.startswith("VmHWM:"))) / 1024
     print(json.dumps({"engine": engine, "seconds": round(seconds, 2),
                       "peak_rss_mb": round(peak_mb)}))
 
