@@ -141,6 +141,38 @@ def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
     return failed
 
 
+def _in_process(tables, ds, params: PackParams, tmp: Path, clock: _Clock, t: float):
+    """Headline numbers, action lists and data files, computed while the kernels run.
+
+    In-process work overlaps the kernels: they spend much of their time importing and waiting.
+    """
+    headline = compute_headline(tables, month=params.month,
+                                as_of=date.fromisoformat(params.as_of),
+                                shop=params.shop)
+    t = clock.step("headline", t)
+    lists = pack_actions.build_action_lists(tables, month=params.month,
+                                            as_of=headline.as_of, shop=params.shop)
+    written = list(pack_actions.write_action_lists(lists, tmp / ACTIONS,
+                                                   lang=params.lang).values())
+    for name, df in (("promises_to_chase", lists.chase),
+                     ("promises_to_chase_by_agent", lists.chase_by_agent),
+                     ("protocol_breaches", lists.breaches),
+                     ("unverified_claims", lists.unverified)):
+        io.write_csv(df, tmp / DATA / f"{name}.csv")
+        written.append(tmp / DATA / f"{name}.csv")
+    written += _write_quality(ds, tmp)
+    hl = headline.frame()
+    io.write_csv(hl, tmp / DATA / "headline.csv")
+    io.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
+                   "previous_month": headline.previous_month,
+                   "previous_as_of": headline.previous_as_of.isoformat(),
+                   "values": headline.values, "previous": headline.previous,
+                   "notes": list(headline.notes)}, tmp / DATA / "headline.json")
+    written += [tmp / DATA / "headline.csv", tmp / DATA / "headline.json"]
+    t = clock.step("actions_and_data", t)
+    return headline, lists, written
+
+
 def build_monthly_pack(
     data_dir: Path | str,
     *,
@@ -217,32 +249,10 @@ def build_monthly_pack(
         nb_started = time.perf_counter()
         runner = threading.Thread(target=_run, name="notebooks")
         runner.start()
-        # In-process work overlaps the kernels: they mostly wait on imports and I/O.
-        headline = compute_headline(tables, month=params.month,
-                                    as_of=date.fromisoformat(params.as_of),
-                                    shop=params.shop)
-        t = clock.step("headline", t)
-        lists = pack_actions.build_action_lists(tables, month=params.month,
-                                                as_of=headline.as_of, shop=params.shop)
-        written = list(pack_actions.write_action_lists(lists, tmp / ACTIONS,
-                                                       lang=params.lang).values())
-        for name, df in (("promises_to_chase", lists.chase),
-                         ("promises_to_chase_by_agent", lists.chase_by_agent),
-                         ("protocol_breaches", lists.breaches),
-                         ("unverified_claims", lists.unverified)):
-            io.write_csv(df, tmp / DATA / f"{name}.csv")
-            written.append(tmp / DATA / f"{name}.csv")
-        written += _write_quality(ds, tmp)
-        hl = headline.frame()
-        io.write_csv(hl, tmp / DATA / "headline.csv")
-        io.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
-                       "previous_month": headline.previous_month,
-                       "previous_as_of": headline.previous_as_of.isoformat(),
-                       "values": headline.values, "previous": headline.previous,
-                       "notes": list(headline.notes)}, tmp / DATA / "headline.json")
-        written += [tmp / DATA / "headline.csv", tmp / DATA / "headline.json"]
-        t = clock.step("actions_and_data", t)
-        runner.join()
+        try:
+            headline, lists, written = _in_process(tables, ds, params, tmp, clock, t)
+        finally:
+            runner.join()  # never leave kernels running into a folder about to be removed
         t = time.perf_counter()
         clock.steps["notebooks_wall"] = t - nb_started
 

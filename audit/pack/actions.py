@@ -92,17 +92,20 @@ def resolution_frames(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: 
                                tables["agents"], month_start=first, month_end=last,
                                as_of=datetime.combine(as_of, time.max), shop=shop or None)
     ctx = _case_context(tables)
-    breaches = (
+    from audit.protocol import sort_breaches
+
+    breaches = sort_breaches(
         audit.breaches.join(ctx, on="case_id", how="left")
         .join(_agents(tables), on="agent_id", how="left")
         .select("case_id", "check", "agent_id", "agent_name", "shop_id", "review_id", "buyer_id",
                 "rating", "reviewed_at", "detail")
-    )
+    )  # sorted after the joins: they do not keep row order (polars maintain_order="none")
     unverified = (
         audit.unverified.join(ctx, on="case_id", how="left")
         .join(_agents(tables), on="agent_id", how="left")
         .select("case_id", "claimed_outcome", "agent_id", "agent_name", "shop_id", "review_id",
                 "buyer_id", "rating", "reviewed_at")
+        .sort("case_id")
     )
     return breaches, unverified
 

@@ -52,7 +52,7 @@ class Headline:
 
     month: str
     as_of: date
-    values: dict[str, float | int | None]
+    values: dict[str, float | int | str | None]
     previous_month: str
     previous_as_of: date
     previous: dict[str, float | int | None]
@@ -134,19 +134,36 @@ def resolution_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of:
 
 
 def impact_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                   shop: str = "") -> dict[str, float | int | None]:
-    """The estimated conversion lift of explanations (a fraction, 0.12 = +12%), if available."""
-    import audit.impact as impact
+                   shop: str = "") -> dict[str, float | int | str | None]:
+    """The explanations' estimated lift on conversion (a fraction: 0.12 = +12%).
 
-    h = impact.impact_headline(tables, month=month, as_of=_end(as_of), shop=shop or None)
-    return {"explanation_lift": h.get("explanation_lift")}
+    The event study pools every explanation in the panel (a month alone is too thin), exactly
+    as the impact report does, so ``month`` and ``as_of`` do not change it; the verdict ("lift",
+    "no clear effect", "too thin to answer", ...) travels with it, and a number the analysis
+    refuses to show (too thin) stays empty here too.
+    """
+    from audit.impact import estimate_impact, impact_headline
+
+    result = estimate_impact(tables["sales_daily"], tables["reviews"], events=("explanation",),
+                             shop=shop or None)
+    h = impact_headline(result, event="explanation")
+
+    def frac(x: float | None) -> float | None:
+        return None if x is None else x / 100.0
+
+    return {"explanation_lift": frac(h["estimate_pct"]),
+            "explanation_lift_ci_low": frac(h["ci_low_pct"]),
+            "explanation_lift_ci_high": frac(h["ci_high_pct"]),
+            "explanation_lift_verdict": h["verdict"]}
 
 
 def _month_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date, shop: str,
-                   notes: list[str]) -> dict[str, float | int | None]:
+                   notes: list[str], impact: bool = True) -> dict[str, float | int | None]:
     values: dict[str, float | int | None] = {}
-    for name, part in (("promises", promise_numbers), ("resolution", resolution_numbers),
-                       ("impact", impact_numbers)):
+    parts = [("promises", promise_numbers), ("resolution", resolution_numbers)]
+    if impact:
+        parts.append(("impact", impact_numbers))
+    for name, part in parts:
         try:
             values.update(part(tables, month=month, as_of=as_of, shop=shop))
         except (ImportError, AttributeError) as exc:
@@ -175,7 +192,7 @@ def compute_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: d
     prev_as_of = month_earlier(as_of)
     previous: dict[str, float | int | None] = {}
     if has_reviews(tables, month=prev, shop=shop):
-        previous = _month_numbers(tables, month=prev, as_of=prev_as_of, shop=shop, notes=notes)
         # The explanation lift is estimated over the whole panel, not per month: no "change".
-        previous.pop("explanation_lift", None)
+        previous = _month_numbers(tables, month=prev, as_of=prev_as_of, shop=shop, notes=notes,
+                                  impact=False)
     return Headline(month, as_of, values, prev, prev_as_of, previous, tuple(notes))

@@ -57,6 +57,20 @@ def _change_class(key: str, change: float | None) -> str:
     return "good" if better else "bad"
 
 
+def _lift_detail(h: Headline, lang: str) -> str:
+    """The lift's 95% interval and verdict (it is pooled over the panel: no monthly change)."""
+    lo, hi = h.values.get("explanation_lift_ci_low"), h.values.get("explanation_lift_ci_high")
+    verdict = h.values.get("explanation_lift_verdict")
+    parts = []
+    if lo is not None and hi is not None:
+        parts.append(f"95% CI {fmt_change(lo, 'pct').replace(' pp', '%')} … "
+                     f"{fmt_change(hi, 'pct').replace(' pp', '%')}")
+    if verdict:
+        parts.append(str(verdict))
+    parts.append(label("index.lift_pooled", lang))
+    return _e(" · ".join(parts))
+
+
 def cards_html(h: Headline, lang: str) -> str:
     """One card per headline metric: value, and change from the previous month when known."""
     cards = []
@@ -68,6 +82,8 @@ def cards_html(h: Headline, lang: str) -> str:
             d = (f'<span class="{_change_class(key, change)}">{_e(fmt_change(change, kind))}'
                  f'</span> {_e(label("index.vs", lang))} {_e(h.previous_month)} '
                  f'({_e(fmt_value(prev, kind))})')
+        elif key == "explanation_lift":
+            d = _lift_detail(h, lang)
         elif not h.previous:
             d = _e(label("index.no_previous", lang))
         else:

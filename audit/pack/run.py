@@ -96,15 +96,31 @@ def run_notebooks(
     def one(source: Path) -> NotebookRun:
         if on_start:
             on_start(source.name)
-        result = run_notebook(source, out_dir / source.name, parameters)
+        try:
+            result = run_notebook(source, out_dir / source.name, parameters)
+        finally:
+            _close_thread_loop()
         if on_done:
             on_done(result)
         return result
 
-    if workers <= 1 or len(sources) <= 1:
-        return [one(s) for s in sources]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # Always in worker threads (even one at a time): each gets its own event loop, which is
+    # closed afterwards, so the caller's loop and sockets are never touched.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(one, sources))
+
+
+def _close_thread_loop() -> None:
+    """Close the event loop nbclient created for this worker thread (it never closes it)."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(None)
 
 
 def raise_for_failures(runs: Sequence[NotebookRun], *, kept_in: Path | None = None) -> None:
