@@ -104,8 +104,8 @@ def case_frame(
     )
     if shop:
         rev = rev.filter(pl.col("shop_id") == shop)
-    first_contact = protocol.visible_contacts(contacts, as_of=as_of).group_by("case_id").agg(
-        first_contact_at=pl.col("contacted_at").min(), n_contacts=pl.len()
+    first_contact = protocol.contact_summary(contacts, as_of=as_of).select(
+        "case_id", "first_contact_at", "n_contacts"
     )
     deadline = pl.col("reviewed_at") + WINDOW
     revised_at = pl.when(
@@ -290,6 +290,10 @@ def analyse_resolution(
     )
 
     cohort_ids = cohort.select("case_id")
+    # Workload and backlog count contacts of the shop's cases only; without a shop filter every
+    # contact belongs to some case, so the 30M-row semi-join is skipped.
+    shop_contacts = (contacts.join(all_cases.select("case_id"), on="case_id", how="semi")
+                     if shop else contacts)
     breaches = protocol.sort_breaches(
         protocol.detect_breaches(reviews, cases, contacts, agents, as_of=as_of)
         .join(cohort_ids, on="case_id", how="semi")
@@ -306,9 +310,9 @@ def analyse_resolution(
         by_agent_category=by_agent_category,
         breaches=breaches,
         unverified=unverified,
-        workload=workload_by_agent(all_cases, contacts, month_start=month_start,
+        workload=workload_by_agent(all_cases, shop_contacts, month_start=month_start,
                                    month_end=month_end, as_of=as_of),
-        backlog=backlog_daily(all_cases, contacts, as_of=as_of),
+        backlog=backlog_daily(all_cases, shop_contacts, as_of=as_of),
     )
 
 

@@ -23,17 +23,21 @@ BACKLOG_COLUMNS: tuple[str, ...] = (
 
 
 def _activity(cases: pl.LazyFrame, contacts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
-    """One row per (agent_id, date) on which the agent opened a case or made a contact."""
-    con = contacts.filter(pl.col("contacted_at") <= as_of).join(
-        cases.select("case_id"), on="case_id", how="semi"
+    """One row per (agent_id, date) with any activity: cases opened and contacts logged that day.
+
+    ``contacts`` must already be limited to the cases of interest (the caller's shop filter);
+    one pass over them serves both the workload table and the backlog's active agents.
+    """
+    opened = cases.group_by("agent_id", date=pl.col("opened_at").dt.date()).agg(
+        cases_opened=pl.len().cast(pl.Int64))
+    contacted = (
+        contacts.filter(pl.col("contacted_at") <= as_of)
+        .group_by("agent_id", date=pl.col("contacted_at").dt.date())
+        .agg(contacts=pl.len().cast(pl.Int64))
     )
-    return pl.concat(
-        [
-            cases.select("agent_id", date=pl.col("opened_at").dt.date()),
-            con.select("agent_id", date=pl.col("contacted_at").dt.date()),
-        ],
-        how="vertical",
-    ).unique()
+    return opened.join(contacted, on=["agent_id", "date"], how="full", coalesce=True).with_columns(
+        pl.col("cases_opened", "contacts").fill_null(0)
+    )
 
 
 def workload_by_agent(
@@ -46,47 +50,34 @@ def workload_by_agent(
 ) -> pl.LazyFrame:
     """Per agent, over the report month's calendar days: throughput per working day.
 
-    ``cases`` is :func:`audit.resolution.case_frame` (all cohorts, already filtered to a shop).
-    A working day is a day on which the agent opened a case or logged a contact. Resolutions are
-    credited to the case's agent on the day the review was revised or removed.
+    ``cases`` is :func:`audit.resolution.case_frame` (all cohorts, already filtered to a shop),
+    ``contacts`` the contacts of those cases. A working day is a day on which the agent opened a
+    case or logged a contact. Resolutions are credited to the case's agent on the day the
+    review was revised or removed.
 
     One row per agent active in the month: agent_id, working_days, cases_opened,
     cases_per_working_day, resolutions, resolutions_per_working_day, contacts, peak_day_cases.
     """
-    def in_month(e: pl.Expr) -> pl.Expr:
-        return e.dt.date().is_between(month_start, month_end)
-
-    days = (
+    per_agent = (
         _activity(cases, contacts, as_of=as_of)
         .filter(pl.col("date").is_between(month_start, month_end))
         .group_by("agent_id")
-        .agg(working_days=pl.len().cast(pl.Int64))
-    )
-    opened = (
-        cases.filter(in_month(pl.col("opened_at")))
-        .group_by("agent_id", pl.col("opened_at").dt.date().alias("date"))
-        .agg(n=pl.len())
-        .group_by("agent_id")
-        .agg(cases_opened=pl.col("n").sum().cast(pl.Int64),
-             peak_day_cases=pl.col("n").max().cast(pl.Int64))
+        .agg(
+            working_days=pl.len().cast(pl.Int64),
+            cases_opened=pl.col("cases_opened").sum(),
+            contacts=pl.col("contacts").sum(),
+            peak_day_cases=pl.col("cases_opened").max(),
+        )
     )
     resolved = (
-        cases.filter(pl.col("is_resolved") & in_month(pl.col("resolved_at")))
+        cases.filter(pl.col("is_resolved")
+                     & pl.col("resolved_at").dt.date().is_between(month_start, month_end))
         .group_by("agent_id")
         .agg(resolutions=pl.len().cast(pl.Int64))
     )
-    n_contacts = (
-        contacts.filter((pl.col("contacted_at") <= as_of) & in_month(pl.col("contacted_at")))
-        .join(cases.select("case_id"), on="case_id", how="semi")
-        .group_by("agent_id")
-        .agg(contacts=pl.len().cast(pl.Int64))
-    )
-    zero = ["cases_opened", "resolutions", "contacts", "peak_day_cases"]
     return (
-        days.join(opened, on="agent_id", how="left")
-        .join(resolved, on="agent_id", how="left")
-        .join(n_contacts, on="agent_id", how="left")
-        .with_columns(pl.col(zero).fill_null(0))
+        per_agent.join(resolved, on="agent_id", how="left")
+        .with_columns(pl.col("resolutions").fill_null(0))
         .with_columns(
             cases_per_working_day=pl.col("cases_opened") / pl.col("working_days"),
             resolutions_per_working_day=pl.col("resolutions") / pl.col("working_days"),

@@ -110,7 +110,7 @@ def test_the_easy_mix_novice_looks_good_raw_but_not_after_adjustment(by_month, t
     s = she.row(0, named=True)
     overall = agents["resolved"].sum() / agents["eligible"].sum()
     assert s["rate"] > overall  # raw rate high ...
-    assert s["raw_rank"] <= 3
+    assert s["raw_rank"] <= agents.height / 4  # top quarter of raw rates
     assert s["ratio_ci_low"] <= 1.0 <= s["ratio_ci_high"]  # ... adjusted: not different
     assert s["rank"] > 1  # not top after adjustment
     assert s["rank"] > s["raw_rank"]
