@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -35,11 +36,46 @@ def show(fig: go.Figure) -> None:
     display(figure_bundle(fig), raw=True)
 
 
+def cell_text(value: object) -> str:
+    """A cell as a manager reads it: thousands separators, floats rounded, nothing for null.
+
+    Floats of 1 or more get two decimals (money in yuan), smaller ones three (shares and
+    rates), whole floats of 1,000 or more none: ``159.20000000000002 -> '159.20'``,
+    ``0.158365 -> '0.158'``, ``12345.0 -> '12,345'``. Formatting only: tables are for reading,
+    the CSV outputs keep full precision.
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (None, 1234567, 159.20000000000002, 0.158365, 12345.0, "a<b")]
+    ['', '1,234,567', '159.20', '0.158', '12,345', 'a<b']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return ""
+        if value.is_integer() and abs(value) >= 1000:  # noqa: PLR2004
+            return f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3f}"
+    return str(value)
+
+
 def table_html(df: pl.DataFrame, *, max_rows: int = 50) -> str:
-    """An HTML table of ``df`` with every header and cell escaped (review text may hold markup)."""
+    """An HTML table of ``df`` with every header and cell escaped (review text may hold markup).
+
+    Numbers are formatted by :func:`cell_text` and right-aligned.
+    """
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    numeric = [dt.is_numeric() for dt in df.dtypes]
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        "<tr>" + "".join(
+            (f'<td style="text-align:right">{html.escape(cell_text(v))}</td>' if num
+             else f"<td>{html.escape(cell_text(v))}</td>")
+            for v, num in zip(row, numeric, strict=True))
         + "</tr>"
         for row in df.head(max_rows).iter_rows()
     )
