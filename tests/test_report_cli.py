@@ -1,0 +1,84 @@
+"""The ``monthly`` and ``lab`` commands: thin wrappers, tested as papermill tests its CLI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import audit.report
+from audit.cli import app
+from audit.errors import NotebookFailed
+from audit.pack.lab import lab_command
+from audit.report import PackResult
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict]:
+    seen: list[dict] = []
+
+    def fake(data_dir, **kwargs):
+        seen.append({"data_dir": data_dir, **kwargs})
+        kwargs["progress"]("✓ fake.ipynb 1.0 s")
+        return PackResult(tmp_path / "2026-10", None, {"validate": 1.0, "render": 0.5})
+
+    monkeypatch.setattr(audit.report, "build_monthly_pack", fake)
+    return seen
+
+
+def test_monthly_passes_every_option(calls: list[dict], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026-10",
+                                      "--as-of", "2026-11-05", "--shop", "S01", "--lang", "zh",
+                                      "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    (call,) = calls
+    assert call["data_dir"] == tmp_path
+    assert {k: call[k] for k in ("month", "as_of", "shop", "lang", "out")} == {
+        "month": "2026-10", "as_of": "2026-11-05", "shop": "S01", "lang": "zh",
+        "out": tmp_path / "r"}
+    assert "monthly pack written to" in result.output and "(1.5 s)" in result.output
+
+
+def test_monthly_defaults(calls: list[dict], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert {k: calls[0][k] for k in ("as_of", "shop", "lang", "out")} == {
+        "as_of": None, "shop": None, "lang": "en", "out": Path("reports")}
+
+
+def test_failed_notebook_exits_1_with_one_line(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    def fail(*_a, **_k):
+        raise NotebookFailed("notebook x.ipynb failed at cell [3]: KeyError: 'a'")
+
+    monkeypatch.setattr(audit.report, "build_monthly_pack", fail)
+    result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026-10"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: notebook x.ipynb failed at cell [3]: KeyError: 'a'"
+
+
+def test_bad_month_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026/10",
+                                      "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "month must be YYYY-MM" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_lab_dry_run_prepares_data_and_prints_the_command(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    data.mkdir()
+    (data / "reviews.csv").write_text("review_id\n", "utf-8")  # already there: not regenerated
+    result = CliRunner().invoke(app, ["lab", "--data", str(data), "--dry-run", "--no-browser",
+                                      "--port", "8899"])
+    assert result.exit_code == 0, result.output
+    assert "-m jupyterlab" in result.output and "--port=8899" in result.output
+    assert "--no-browser" in result.output and "demo data generated" not in result.output
+
+
+def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -> None:
+    argv = lab_command(tmp_path, browser=True)
+    assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert argv[3] == f"--ServerApp.root_dir={tmp_path / 'notebooks'}"
