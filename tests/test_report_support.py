@@ -93,7 +93,12 @@ def planted_copy(demo_dir: Path, target: Path) -> dict[str, str]:
         .then(pl.lit(f"{SCRIPT} 联系 {PLANTED_PHONE_TEXT}"))
         .otherwise(pl.col("explanation_text")).alias("explanation_text"),
     )
-    reviews.write_csv(target / "reviews.csv")
+    # One row that breaks the reviews contract (unknown rating): it must be quarantined, reported,
+    # and written to quarantine/ with the buyer masked.
+    bad = reviews.head(1).with_columns(pl.lit("RQ000001").alias("review_id"),
+                                       pl.lit("terrible").alias("rating"),
+                                       pl.lit(PLANTED_NICK).alias("buyer_id"))
+    pl.concat([reviews, bad]).write_csv(target / "reviews.csv")
     fpath = target / "fulfilments.csv"
     if fpath.is_file():
         f = pl.read_csv(fpath, infer_schema=False)
