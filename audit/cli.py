@@ -191,7 +191,20 @@ def impact(
     ] = None,
 ) -> None:
     """Do explanations and resolved reviews lift conversion? A staggered event study."""
-    raise AuditError("impact: not built yet")
+    from audit import io
+    from audit.dataset import load_dataset
+    from audit.impact import EVENTS, estimate_impact, summary_lines
+
+    if event is not None and event not in EVENTS:
+        raise ParameterError(f"--event must be one of {', '.join(EVENTS)}, got {event!r}")
+    ds = load_dataset(data_dir, require=["sales_daily", "reviews"])
+    result = estimate_impact(ds.tables["sales_daily"], ds.tables["reviews"],
+                             events=EVENTS if event is None else (event,), window=window)
+    io.write_csv(result.summary, out / "impact_summary.csv")
+    io.write_csv(result.event_study, out / "event_study.csv")
+    for line in summary_lines(result):
+        typer.echo(line)
+    typer.echo(f"impact results written to {out}")
 
 
 # --- monthly pack and lab (owner: report) -----------------------------------------------------

@@ -21,9 +21,11 @@ ever dropped entirely, so no cohort loses all its controls in a replicate.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy import stats
 
 from audit.impact_design import Design, Panel
@@ -60,7 +62,9 @@ class Estimate:
             nan = np.full(self.days.size, np.nan)
             return nan, nan
         a = (1 - level) / 2
-        lo, hi = np.nanquantile(self.boot_by_day, [a, 1 - a], axis=0)
+        with warnings.catch_warnings():  # a day with no usable replicate is simply nan
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanquantile(self.boot_by_day, [a, 1 - a], axis=0)
         return lo, hi
 
     def pretrend_p(self, n_bins: int = 3) -> float:
@@ -130,15 +134,25 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int) -> dict[st
     n_t = np.bincount(design.unit_cohort, minlength=g_n)
     n_c = np.bincount(design.pair_cohort, minlength=g_n)
     scale = (n_t / np.maximum(n_c, 1))[design.pair_cohort]
+    # Each unit counts once, whatever its item's size: weight 1 / pre-window traffic. With sums
+    # weighted by size instead, the busiest items (most reviews, so most overlapping events)
+    # would dominate both the estimate and its noise.
+    size_t = 1.0 / np.maximum(t_win["visitors"][:, pre].sum(1), 1.0)
+    size_c = 1.0 / np.maximum(c_win["visitors"][:, pre].sum(1), 1.0)
     rng = np.random.default_rng(seed)
-    weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
+    if n_boot < 0:  # experimental: delete-one-item jackknife
+        jk = np.ones((n_items, n_items)) - np.eye(n_items)
+        weights = np.vstack([np.ones((1, n_items)), jk])
+    else:
+        weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
     n_rep = weights.shape[0]
     sums: dict[str, list[np.ndarray]] = {m: [] for m in METRICS}
     chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, u_n + p_n)))
     for start in range(0, n_rep, chunk):
         wb = weights[start:start + chunk].T  # items x b
         wu, wp = wb[design.unit_item], wb[design.pair_item]
-        wc = wp * scale[:, None]
+        wc = wp * (scale * size_c)[:, None]
+        wu = wu * size_t[:, None]
         for metric, ((y_t, e_t, ok_t), (y_c, e_c, ok_c)) in parts.items():
             wt, wcm = wu * ok_t[:, None], wc * ok_c[:, None]
             sums[metric].append(np.stack([wt.T @ y_t, wt.T @ e_t, wcm.T @ y_c, wcm.T @ e_c]))
@@ -180,3 +194,36 @@ def _naive(treated: dict[str, np.ndarray], metric: str, pre: np.ndarray,
     if y.shape[0] == 0:
         return float("nan")
     return float((y[:, post].sum() / d[:, post].sum()) / (y[:, pre].sum() / d[:, pre].sum()) - 1)
+
+
+def mean_paths(panel: Panel, design: Design) -> pl.DataFrame:
+    """Descriptive mean paths around the event: treated units and their weighted controls.
+
+    One row per (group, day): mean visitors, review_page_views and orders per item-day and
+    conversion as total orders over total visitors (controls weighted as in :func:`estimate`,
+    so both groups stand for the same mix of cohorts). Descriptive only: the treated path alone
+    is what a before/after reading sees, the gap between the paths is what the estimate uses.
+    """
+    w = design.window
+    ks = np.arange(-w, w + 1)
+    g_n = design.cohort_day.size
+    n_t = np.bincount(design.unit_cohort, minlength=g_n)
+    n_c = np.bincount(design.pair_cohort, minlength=g_n)
+    scale = (n_t / np.maximum(n_c, 1))[design.pair_cohort]
+    groups = {"treated": (design.unit_item, design.unit_day, np.ones(design.unit_item.size)),
+              "control": (design.pair_item, design.cohort_day[design.pair_cohort], scale)}
+    frames = []
+    for name, (item, day, wt) in groups.items():
+        tot = wt.sum()
+        sums = {n: wt @ _windows(a, item, day, ks) if item.size else np.zeros(ks.size)
+                for n, a in (("visitors", panel.visitors), ("orders", panel.orders),
+                             ("review_page_views", panel.review_page_views))}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frames.append(pl.DataFrame({
+                "group": name, "day": ks.astype(np.int64),
+                "visitors": sums["visitors"] / tot,
+                "conversion": sums["orders"] / sums["visitors"],
+                "review_page_views": sums["review_page_views"] / tot,
+                "orders": sums["orders"] / tot,
+            }).with_columns(pl.col(pl.Float64).fill_nan(None)))
+    return pl.concat(frames)

@@ -37,8 +37,8 @@ from audit.demo.types import DemoPeriod, Part, World
 from audit.schema import SALES_DAILY
 
 #: Log-conversion lift of one explanation / one resolution, and of review-page views.
-EXPLANATION_LOG_LIFT = math.log(1.10)
-RESOLUTION_LOG_LIFT = math.log(1.06)
+EXPLANATION_LOG_LIFT = math.log(1.12)
+RESOLUTION_LOG_LIFT = math.log(1.08)
 EXPLANATION_LOG_LIFT_RPV = math.log(1.15)
 #: Days an explanation's or a resolution's effect lasts (windows must be shorter).
 EFFECT_DAYS = 30

@@ -1,0 +1,241 @@
+"""The causal event study (issue 5): known truth, an independent 2x2 computation, the checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from audit.demo import handling, sales, world
+from audit.demo.generate import DemoSpec, _rng
+from audit.errors import ParameterError
+from audit.impact import (
+    EVENT_STUDY_COLUMNS,
+    SUMMARY_COLUMNS,
+    THIN,
+    estimate_impact,
+    impact_headline,
+    summary_lines,
+)
+from audit.schema import SALES_DAILY
+
+
+def _parts(seed: int, *, effect: bool, months: int = 3, shops: int = 3):
+    """World, handling and sales parts of the real demo generator, in memory."""
+    spec = DemoSpec(seed=seed, months=months, shops=shops, effect=effect)
+    period = spec.period()
+    w = world.build_world(_rng(spec, "world"), shops=shops, period=period)
+    log = handling.simulate_handling(_rng(spec, "handling"), w, period)
+    panel = sales.simulate_sales(_rng(spec, "sales"), w, log, period, effect=effect)
+    return log.tables["reviews"], panel.tables["sales_daily"], panel.facts
+
+
+def _row(result, event: str, metric: str) -> dict:
+    return result.summary.filter(pl.col("event") == event, pl.col("metric") == metric).row(
+        0, named=True)
+
+
+# --- an independent small computation -----------------------------------------------------
+
+
+def _review(item: str, posted: date, *, explained: date | None = None, rating="negative"):
+    at = datetime.combine(posted, datetime.min.time()) + timedelta(hours=10)
+    exp = None if explained is None else datetime.combine(explained, datetime.min.time()) \
+        + timedelta(hours=15)
+    return {"shop_id": "S01", "item_id": item, "rating": rating, "reviewed_at": at,
+            "explained_at": exp, "revised_rating": None, "revised_at": None, "removed_at": None}
+
+
+def _tiny(rng: np.random.Generator, items: list[str], start: date, n_days: int) -> pl.DataFrame:
+    rows = []
+    for it in items:
+        for d in range(n_days):
+            v = int(rng.integers(80, 200))
+            rows.append({"shop_id": "S01", "item_id": it, "date": start + timedelta(days=d),
+                         "visitors": v, "page_views": v, "review_page_views": int(v // 10),
+                         "orders": int(rng.integers(0, v // 8)), "gmv_cny": 0.0})
+    return pl.DataFrame(rows, schema=SALES_DAILY.schema)
+
+
+def test_estimate_matches_hand_computed_ratio_did():
+    """Two cohorts, written the simple way: per unit post/pre conversion, controls averaged."""
+    rng = np.random.default_rng(3)
+    start, w = date(2026, 10, 1), 2
+    sales_df = _tiny(rng, ["A", "B", "C", "D", "E"], start, 20)
+    p1, p2 = start + timedelta(days=5), start + timedelta(days=8)
+    reviews = pl.DataFrame([
+        _review("A", p1, explained=p1 + timedelta(days=1)),  # cohort 1: A treated on day 6
+        _review("B", p1),  # cohort 1 controls: B, C (never explained)
+        _review("C", p1, explained=p1 + timedelta(days=14)),  # after 6 + w: a control; its own
+        # window (days 17-21) runs past the panel, so it is never a treated unit itself
+        _review("D", p2, explained=p2 + timedelta(days=2)),  # cohort 2: D treated on day 10
+        _review("E", p2),
+    ], schema_overrides={"revised_rating": pl.String, "revised_at": pl.Datetime("us"),
+                         "removed_at": pl.Datetime("us"), "explained_at": pl.Datetime("us")})
+    got = estimate_impact(sales_df, reviews, events=["explanation"], window=w, n_boot=50,
+                          min_items=1)
+
+    def day(it: str, d: date) -> dict:
+        return sales_df.filter(pl.col("item_id") == it, pl.col("date") == d).row(0, named=True)
+
+    def sums(it: str, e: date, ks) -> tuple[float, float]:
+        rows = [day(it, e + timedelta(days=k)) for k in ks]
+        return sum(r["orders"] for r in rows), sum(r["visitors"] for r in rows)
+
+    pre, post = range(-w, 0), range(w + 1)
+
+    def ratio(it, e):  # (post conversion) relative to own pre conversion, per unit
+        o_pre, v_pre = sums(it, e, pre)
+        o_post, v_post = sums(it, e, post)
+        return o_post, v_post * o_pre / v_pre, v_pre
+
+    # Treated side: units weighted 1 / pre visitors; controls: cohort weight / pre visitors.
+    t_num = t_den = c_num = c_den = 0.0
+    for treated, controls, e in (("A", ["B", "C"], p1 + timedelta(days=1)),
+                                 ("D", ["E"], p2 + timedelta(days=2))):
+        num, den, v_pre = ratio(treated, e)
+        t_num, t_den = t_num + num / v_pre, t_den + den / v_pre
+        for c in controls:
+            num, den, v_pre = ratio(c, e)
+            c_num += num / v_pre / len(controls)
+            c_den += den / v_pre / len(controls)
+    expected = 100 * ((t_num / t_den) / (c_num / c_den) - 1)
+    row = _row(got, "explanation", "conversion")
+    assert row["estimate_pct"] == pytest.approx(expected, abs=1e-3)
+    assert (row["n_treated"], row["n_control"]) == (2, 3)
+    # The naive number is the treated units' own post/pre conversion, pooled.
+    naive = 100 * ((sums("A", p1 + timedelta(days=1), post)[0]
+                    + sums("D", p2 + timedelta(days=2), post)[0])
+                   / (sums("A", p1 + timedelta(days=1), post)[1]
+                      + sums("D", p2 + timedelta(days=2), post)[1])
+                   / ((sums("A", p1 + timedelta(days=1), pre)[0]
+                       + sums("D", p2 + timedelta(days=2), pre)[0])
+                      / (sums("A", p1 + timedelta(days=1), pre)[1]
+                         + sums("D", p2 + timedelta(days=2), pre)[1])) - 1)
+    assert row["naive_pct"] == pytest.approx(naive, abs=1e-3)
+
+
+def test_output_columns_and_thin_verdict():
+    rng = np.random.default_rng(1)
+    start = date(2026, 10, 1)
+    sales_df = _tiny(rng, ["A", "B"], start, 12)
+    reviews = pl.DataFrame([_review("A", start + timedelta(days=4),
+                                    explained=start + timedelta(days=5)),
+                            _review("B", start + timedelta(days=4))],
+                           schema_overrides={"revised_rating": pl.String,
+                                             "revised_at": pl.Datetime("us"),
+                                             "removed_at": pl.Datetime("us")})
+    got = estimate_impact(sales_df.lazy(), reviews.lazy(), window=3, n_boot=20)
+    assert tuple(got.summary.columns) == SUMMARY_COLUMNS
+    assert tuple(got.event_study.columns) == EVENT_STUDY_COLUMNS
+    assert got.summary.height == 8  # 2 events x 4 metrics
+    assert set(got.summary["verdict"]) == {THIN}  # 1 treated item < 20: no number shown
+    assert got.summary["estimate_pct"].null_count() == 8
+    assert got.event_study.filter(pl.col("event") == "explanation").height == 4 * 7
+    assert any("too thin to answer" in line for line in summary_lines(got))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"window": 0}, "--window must be between 1 and 29 days, got 0"),
+    ({"events": ["explain"]}, "event must be one of explanation, resolution, got 'explain'"),
+])
+def test_parameters_are_checked(kwargs, message):
+    empty = pl.DataFrame(schema=SALES_DAILY.schema)
+    with pytest.raises(ParameterError, match=message):
+        estimate_impact(empty, pl.DataFrame(), **kwargs)
+
+
+# --- the demo with known effects ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    reviews, sales_df, facts = _parts(7, effect=True)
+    return estimate_impact(sales_df, reviews), facts
+
+
+def test_known_lift_is_covered_and_excludes_zero(demo_result):
+    result, facts = demo_result
+    row = _row(result, "explanation", "conversion")
+    truth = facts["explanation_lift_conversion_pct"]
+    assert row["ci_low_pct"] <= truth <= row["ci_high_pct"]
+    assert row["ci_low_pct"] > 0
+    assert row["verdict"] == "lift"
+    assert row["n_treated"] >= 100 and row["n_control"] >= 100
+
+
+def test_traffic_is_not_moved(demo_result):
+    result, _ = demo_result
+    for event in ("explanation", "resolution"):
+        row = _row(result, event, "visitors")
+        assert row["ci_low_pct"] <= 0 <= row["ci_high_pct"], event
+
+
+def test_naive_before_after_is_biased_and_labelled(demo_result):
+    result, facts = demo_result
+    row = _row(result, "explanation", "conversion")
+    truth = facts["explanation_lift_conversion_pct"]
+    # The review's dip recovers by itself after the explanation: before/after overstates.
+    assert row["naive_pct"] > row["ci_high_pct"]
+    assert row["naive_pct"] - truth > 3
+    headline = impact_headline(result)
+    assert headline["trust"] == "event study"
+    assert headline["estimate_pct"] == row["estimate_pct"]
+    line = next(s for s in summary_lines(result) if s.startswith("explanation -> conversion"))
+    assert "naive before/after" in line and "do not use" in line
+    assert "pre-trend p" in line and "placebo" in line and "treated items" in line
+
+
+def test_placebo_and_pretrend_are_quiet(demo_result):
+    result, _ = demo_result
+    row = _row(result, "explanation", "conversion")
+    assert row["pretrend_p"] > 0.05
+    assert abs(row["placebo_estimate_pct"]) < abs(row["estimate_pct"])
+
+
+def test_event_study_days_and_leads(demo_result):
+    result, _ = demo_result
+    es = result.event_study.filter(pl.col("event") == "explanation",
+                                   pl.col("metric") == "conversion")
+    assert es["day"].to_list() == list(range(-14, 15))
+    assert (es["ci_low_pct"] <= es["estimate_pct"]).all()
+    assert (es["estimate_pct"] <= es["ci_high_pct"]).all()
+
+
+def test_no_effect_world_covers_zero():
+    reviews, sales_df, facts = _parts(7, effect=False)
+    assert facts["explanation_lift_conversion_pct"] == 0.0
+    result = estimate_impact(sales_df, reviews)
+    for event in ("explanation", "resolution"):
+        row = _row(result, event, "conversion")
+        assert row["ci_low_pct"] <= 0 <= row["ci_high_pct"], event
+
+
+def test_same_seed_same_numbers():
+    reviews, sales_df, _ = _parts(11, effect=True, months=1, shops=1)
+    a = estimate_impact(sales_df, reviews, n_boot=30)
+    b = estimate_impact(sales_df.sample(fraction=1.0, shuffle=True, seed=1), reviews, n_boot=30)
+    assert a.summary.equals(b.summary)
+
+
+# --- coverage over 100 seeds (slow) ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_coverage_over_100_seeds():
+    """95% intervals cover the truth in >= 90% of worlds; the null is rejected in <= 8%."""
+    covered, rejected = [], []
+    for seed in range(100):
+        effect = seed % 2 == 0  # half the worlds with the lift, half without
+        reviews, sales_df, facts = _parts(1000 + seed, effect=effect)
+        row = _row(estimate_impact(sales_df, reviews, events=["explanation"], n_boot=99),
+                   "explanation", "conversion")
+        truth = facts["explanation_lift_conversion_pct"]
+        covered.append(row["ci_low_pct"] <= truth <= row["ci_high_pct"])
+        if not effect:
+            rejected.append(not row["ci_low_pct"] <= 0 <= row["ci_high_pct"])
+    assert np.mean(covered) >= 0.90, json.dumps({"coverage": float(np.mean(covered))})
+    assert np.mean(rejected) <= 0.08, json.dumps({"null_rejected": float(np.mean(rejected))})
