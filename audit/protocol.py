@@ -195,7 +195,9 @@ def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyF
     return hit.select("case_id", check=pl.lit("novice_on_senior_category"), detail=detail)
 
 
-def _explanation(reviews: pl.LazyFrame, case_cols: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
+def _explanation(
+    reviews: pl.LazyFrame, case_cols: pl.LazyFrame, *, as_of: datetime
+) -> pl.LazyFrame:
     rev = reviews.select("review_id", "reviewed_at", "explanation_text", "explained_at").filter(
         pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of)
     )

@@ -324,7 +324,7 @@ def resolution_headline(
     sla_hours: float = 24.0,
     shop: str | None = None,
 ) -> dict[str, object]:
-    """The month's resolution numbers for the monthly index page, as plain Python values.
+    """Summarise the month's resolution for the monthly index page, as plain Python values.
 
     Parameters
     ----------

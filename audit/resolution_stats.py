@@ -52,7 +52,7 @@ def wilson_low(successes: str | pl.Expr, trials: str | pl.Expr, *, z: float = Z9
 
 
 def wilson_high(successes: str | pl.Expr, trials: str | pl.Expr, *, z: float = Z95) -> pl.Expr:
-    """Upper bound of the Wilson score interval for ``successes / trials`` (null when trials = 0)."""
+    """Upper bound of the Wilson score interval for ``successes / trials`` (null if no trials)."""
     return _wilson(successes, trials, z=z, sign=1.0)
 
 
@@ -82,7 +82,8 @@ def poisson_ratio_interval(
 ) -> tuple[pl.Expr, pl.Expr]:
     """Exact (Garwood) interval for ``observed / expected``: (low, high), null when expected <= 0.
 
-    ``low = Gamma^-1(alpha/2; O) / E`` (0 when O = 0) and ``high = Gamma^-1(1 - alpha/2; O + 1) / E``,
+    ``low = Gamma^-1(alpha/2; O) / E`` (0 when O = 0) and
+    ``high = Gamma^-1(1 - alpha/2; O + 1) / E``,
     the chi-square form of the exact Poisson interval.
     """
     both = pl.struct(_as_expr(observed).cast(pl.Float64).alias("o"),

@@ -52,7 +52,7 @@ def _count(col: str) -> pl.Expr:
 
 
 def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFrame:
-    """A formatted, labelled, buyer-masked copy of one resolution frame for showing.
+    """Format, label and mask one resolution frame for showing.
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
 
 
 def headline_frame(headline: dict[str, object], *, lang: str = "en") -> pl.DataFrame:
-    """The :func:`audit.resolution.resolution_headline` dict as a two-column table for showing."""
+    """Turn a :func:`audit.resolution.resolution_headline` dict into a two-column table."""
     def pct(x: object) -> str:
         return _DASH if x is None else f"{float(x) * 100:.1f}%"  # type: ignore[arg-type]
 

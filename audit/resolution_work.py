@@ -1,4 +1,4 @@
-"""Workload per agent and the daily backlog: is the team staffed for the reviews it gets?
+"""Workload per agent and the daily backlog: is the team staffed for its reviews.
 
 The seeds give the yardsticks: the best agent of a large shop resolved 70+ reviews a day, and a
 power-cut week produced ~800 reviews at once, handled by 3 regulars plus 10 new agents. These
@@ -8,9 +8,12 @@ the open-case backlog against the number of agents active each day.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
 
 WORKLOAD_COLUMNS: tuple[str, ...] = (
     "agent_id", "working_days", "cases_opened", "cases_per_working_day", "resolutions",

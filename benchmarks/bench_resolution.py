@@ -57,8 +57,8 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
     revised_s = rev_s + rng.integers(3600, 40 * 86400, n_cases)
     removed_s = rev_s + rng.integers(3600, 35 * 86400, n_cases)
     explained = rng.random(n_cases) < 0.3
-    texts = pl.Series(["亲，非常抱歉给您带来不便，本店支持七天无理由退换货。", "谢谢反馈，我们会改进。",
-                       "亲" * 520])
+    texts = pl.Series(["亲，非常抱歉给您带来不便，本店支持七天无理由退换货。",
+                       "谢谢反馈，我们会改进。", "亲" * 520])
     text_pick = rng.choice(3, n_cases, p=[0.6, 0.39, 0.01])
     reviews = pl.DataFrame({
         "review_id": _ids("R", idx, 9),
