@@ -1,0 +1,84 @@
+"""Words and display tables for the impact report: what a manager reads, built from the result.
+
+Numbers for managers: % with one decimal and a sign. The verdict says in plain words which number
+to trust (the event study) and why the naive before/after misleads.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from audit.impact import PRETREND, THIN, ImpactResult
+from audit.labels import check_lang, label
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.1f}%"
+
+
+def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
+    """impact_summary formatted for a table: one row per (event, metric), text cells."""
+    check_lang(lang)
+    rows = []
+    for r in result.summary.iter_rows(named=True):
+        rows.append({
+            "event": label(f"impact.event.{r['event']}", lang),
+            "metric": label(f"impact.metric.{r['metric']}", lang),
+            "estimate": _pct(r["estimate_pct"]),
+            "95% interval": ("–" if r["ci_low_pct"] is None
+                             else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
+            "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
+            "pre-trend p": "–" if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
+            "placebo": _pct(r["placebo_estimate_pct"]),
+            "naive before/after (biased)": _pct(r["naive_pct"]),
+            "verdict": r["verdict"],
+        })
+    return pl.DataFrame(rows)
+
+
+def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
+    """A plain-words paragraph (Markdown) for one event: conversion, traffic, which to trust."""
+    s = result.summary.filter(pl.col("event") == event)
+    if s.height == 0:
+        return f"No `{event}` events were estimated."
+    conv = s.filter(pl.col("metric") == "conversion").row(0, named=True)
+    vis = s.filter(pl.col("metric") == "visitors").row(0, named=True)
+    what = {"explanation": "a public explanation is posted under a neutral/negative review",
+            "resolution": "a neutral/negative review is revised to positive or removed"}[event]
+    if conv["verdict"] == THIN:
+        return (f"**Too thin to answer.** When {what}, there are only {conv['n_treated']} "
+                f"treated and {conv['n_control']} clean control items: no number is shown, "
+                "rather than a number that would mislead.")
+    if conv["verdict"] == PRETREND:
+        head = ("**Do not trust this estimate:** treated and control items already moved "
+                f"apart before the event (pre-trend p = {conv['pretrend_p']:.3f}).")
+    elif conv["verdict"] == "lift":
+        head = (f"**Yes: conversion rises by about {_pct(conv['estimate_pct'])}** in the "
+                f"{_window(result)} days after {what} (95% interval "
+                f"{_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
+    elif conv["verdict"] == "drop":
+        head = (f"**Conversion falls by about {_pct(conv['estimate_pct'])}** after {what} "
+                f"(95% interval {_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
+    else:
+        head = (f"**No clear effect on conversion** after {what}: the 95% interval "
+                f"({_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}) includes zero.")
+    traffic = ("Traffic (visitors) did not move"
+               if vis["ci_low_pct"] is not None and vis["ci_low_pct"] <= 0 <= vis["ci_high_pct"]
+               else f"Traffic (visitors) changed by {_pct(vis['estimate_pct'])}")
+    return (
+        f"{head} {traffic} ({_pct(vis['estimate_pct'])}), so any change in sales comes from "
+        "conversion, not from more shoppers.\n\n"
+        f"The naive before/after comparison says {_pct(conv['naive_pct'])}. **Trust the event "
+        "study, not the naive number**: a review's dip in conversion partly recovers by itself "
+        "in the days after it, which is exactly when explanations are posted, so before/after "
+        "credits the explanation with a recovery that would have happened anyway. The event "
+        "study compares each item with items that got a review of the same rating in the same "
+        "shop on the same day but no explanation yet. Checks: pre-trend p = "
+        f"{conv['pretrend_p']}, placebo (events moved {_window(result) + 1} days earlier) "
+        f"{_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} treated and "
+        f"{conv['n_control']:,} control items."
+    )
+
+
+def _window(result: ImpactResult) -> int:
+    return int(result.event_study["day"].max()) if result.event_study.height else 0
