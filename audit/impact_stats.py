@@ -140,11 +140,7 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int) -> dict[st
     size_t = 1.0 / np.maximum(t_win["visitors"][:, pre].sum(1), 1.0)
     size_c = 1.0 / np.maximum(c_win["visitors"][:, pre].sum(1), 1.0)
     rng = np.random.default_rng(seed)
-    if n_boot < 0:  # experimental: delete-one-item jackknife
-        jk = np.ones((n_items, n_items)) - np.eye(n_items)
-        weights = np.vstack([np.ones((1, n_items)), jk])
-    else:
-        weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
+    weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
     n_rep = weights.shape[0]
     sums: dict[str, list[np.ndarray]] = {m: [] for m in METRICS}
     chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, u_n + p_n)))
