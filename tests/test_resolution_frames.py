@@ -13,6 +13,7 @@ import polars as pl
 from audit.schema import empty_frame
 
 T0 = datetime(2026, 10, 1, 9, 0)
+R_OCT = T0
 AS_OF = datetime(2026, 12, 31, 23, 59, 59, 999999)
 OCT = (date(2026, 10, 1), date(2026, 10, 31))
 

@@ -25,19 +25,27 @@ def _cats(present: list[str]) -> list[str]:
     return [c for c in CATEGORIES if c in present]
 
 
+def _with_legend(fig: go.Figure, *, title: str, height: int = 400) -> go.Figure:
+    # The shared layout puts the legend just above the plot; give the title its own row.
+    styled(fig, title=title, height=height)
+    fig.update_layout(margin={"t": 95}, title={"y": 0.98, "yanchor": "top"})
+    return fig
+
+
 def rate_by_category(by_category: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     """Bars of the resolution rate per category with Wilson 95% error bars and counts."""
     df = by_category.filter(pl.col("eligible") > 0)
     rate = df["rate"].to_list()
     fig = go.Figure(go.Bar(
-        x=df["category"].to_list(),
+        x=[f"{c}<br>{a:,}/{b:,}" for c, a, b in
+           zip(df["category"], df["resolved"], df["eligible"], strict=True)],
         y=rate,
         error_y={"type": "data", "symmetric": False,
                  "array": [h - r for h, r in zip(df["ci_high"], rate, strict=True)],
                  "arrayminus": [r - lo for lo, r in zip(df["ci_low"], rate, strict=True)]},
-        text=[f"{r:.1%}<br>{a:,}/{b:,}" for r, a, b in
-              zip(rate, df["resolved"], df["eligible"], strict=True)],
-        textposition="outside",
+        text=[f"{r:.1%}" for r in rate],
+        textposition="inside",
+        insidetextanchor="start",
         marker_color=PALETTE[0],
         hovertemplate="%{x}: %{y:.1%}<extra></extra>",
     ))
@@ -97,7 +105,8 @@ def ranked_agents(by_agent: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.add_vline(x=1.0, line_dash="dash", line_color="#888")
     fig.update_yaxes(title=_l("axis.agent", lang), autorange="reversed", type="category")
     fig.update_xaxes(title=_l("axis.ratio", lang), rangemode="tozero")
-    return styled(fig, title=_l("fig.ranked_agents", lang), height=max(380, 22 * len(y) + 140))
+    return _with_legend(fig, title=_l("fig.ranked_agents", lang),
+                        height=max(400, 22 * len(y) + 160))
 
 
 def timeliness_by_category(
@@ -119,7 +128,7 @@ def timeliness_by_category(
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=_l("axis.hours", lang), rangemode="tozero")
     fig.update_xaxes(title=_l("axis.category", lang))
-    return styled(fig, title=_l("fig.timeliness", lang))
+    return _with_legend(fig, title=_l("fig.timeliness", lang))
 
 
 def breaches_by_check(breaches: pl.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -162,8 +171,8 @@ def backlog_chart(
     fig.update_layout(
         yaxis={"title": _l("axis.cases", lang), "rangemode": "tozero"},
         yaxis2={"title": _l("axis.agents", lang), "overlaying": "y", "side": "right",
-                "rangemode": "tozero", "showgrid": False},
+                "rangemode": "tozero", "showgrid": False, "tickformat": ",d"},
         bargap=0.1,
     )
     fig.update_xaxes(title=_l("axis.date", lang))
-    return styled(fig, title=_l("fig.backlog", lang), height=420)
+    return _with_legend(fig, title=_l("fig.backlog", lang), height=440)

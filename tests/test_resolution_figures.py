@@ -1,0 +1,89 @@
+"""Figure builders and display tables of the resolution report, on hand-built frames."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+from test_resolution_frames import AS_OF, OCT, R_OCT, contacts, one_to_one
+
+from audit.figures import resolution as figures
+from audit.labels import label
+from audit.resolution import analyse_resolution, collect_outputs, resolution_headline
+from audit.resolution_view import VIEWS, display_frame, headline_frame
+
+
+@pytest.fixture(scope="module")
+def res():
+    rows = [{"agent_id": f"a{i % 3}", "category": ("quality", "logistics")[i % 2],
+             "reviewed_at": R_OCT} | ({"removed_at": R_OCT} if i % 4 else {})
+            for i in range(24)]
+    rv, cs = one_to_one(rows)
+    con = contacts([{"case_id": f"c{i}", "contacted_at": datetime(2026, 10, 1, 12 + i % 5)}
+                    for i in range(24)])
+    ag = pl.LazyFrame({"agent_id": ["a0", "a1", "a2"], "agent_name": ["x"] * 3,
+                       "level": ["senior", "novice", "senior"],
+                       "joined_on": [date(2026, 1, 1)] * 3, "cash_limit_cny": [1.0] * 3})
+    out = collect_outputs(analyse_resolution(rv, cs, con, ag, month_start=OCT[0],
+                                             month_end=OCT[1], as_of=AS_OF))
+    out["headline"] = resolution_headline({"reviews": rv, "cases": cs, "contacts": con,
+                                           "agents": ag}, month="2026-10", as_of=AS_OF)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_builder_returns_a_titled_figure(res, lang):
+    figs = [
+        (figures.rate_by_category(res["by_category"], lang=lang), "fig.rate_by_category"),
+        (figures.agent_category_heatmap(res["by_agent_category"], lang=lang), "fig.heatmap"),
+        (figures.ranked_agents(res["by_agent"], lang=lang), "fig.ranked_agents"),
+        (figures.timeliness_by_category(res["by_category"], lang=lang), "fig.timeliness"),
+        (figures.breaches_by_check(res["breaches"], lang=lang), "fig.breaches"),
+        (figures.backlog_chart(res["backlog"], month_start=OCT[0], month_end=OCT[1], lang=lang),
+         "fig.backlog"),
+    ]
+    for fig, key in figs:
+        assert fig.layout.title.text == label(f"resolution.{key}", lang)
+        assert len(fig.data) >= 1
+
+
+def test_heatmap_cells_carry_rate_and_counts(res):
+    fig = figures.agent_category_heatmap(res["by_agent_category"])
+    cells = res["by_agent_category"].filter(pl.col("eligible") > 0)
+    first = cells.sort("agent_id").row(0, named=True)
+    heat = fig.data[0]
+    col = list(heat.x).index(first["category"])
+    assert heat.text[0][col].endswith(f"{first['resolved']}/{first['eligible']}")
+    assert heat.z[0][col] == pytest.approx(first["rate"])
+
+
+def test_ranked_agents_follow_the_rank(res):
+    fig = figures.ranked_agents(res["by_agent"])
+    assert list(fig.data[1].y) == res["by_agent"].sort("rank")["agent_id"].to_list()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_display_frames_are_strings_with_labelled_headers(res, view):
+    source = {"agents": "by_agent", "categories": "by_category", "breaches": "breaches",
+              "unverified": "unverified", "workload": "workload"}[view]
+    shown = display_frame(res[source], view, lang="zh")
+    assert shown.height == res[source].height
+    assert all(dtype == pl.String for dtype in shown.dtypes)
+
+
+def test_display_formats_rates_as_percent_with_one_decimal(res):
+    shown = display_frame(res["by_category"], "categories")
+    rate = res["by_category"]["rate"][0]
+    assert shown[label("resolution.col.rate", "en")][0] == f"{rate * 100:.1f}%"
+
+
+def test_display_rejects_an_unknown_view(res):
+    with pytest.raises(ValueError, match="view must be one of"):
+        display_frame(res["by_agent"], "agent")
+
+
+def test_headline_frame_lists_every_number(res):
+    shown = headline_frame(res["headline"], lang="en")
+    assert shown.height == 11
+    assert f"{res['headline']['rate'] * 100:.1f}%" in shown[label("resolution.col.value", "en")]
