@@ -1,0 +1,76 @@
+"""Benchmark: the whole demo pack (``review-audit monthly``), where the time goes, peak memory.
+
+Usage: ``uv run python benchmarks/bench_monthly.py [--runs 1] [--workers 2] [--shops 3]``
+
+Generates the seeded demo (``review-audit demo`` defaults, ``--shops`` shops) once into
+``benchmarks/_data/monthly-demo/`` (gitignored), then builds the 2026-10 pack into
+``benchmarks/_data/monthly-reports/`` in a fresh subprocess per run (so imports are paid as a
+user pays them: GX, papermill) and prints the wall time, each step's seconds from the manifest,
+each notebook's seconds, and the peak RSS of the orchestrating process and of the largest kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "_data"
+
+_CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from audit.report import build_monthly_pack
+r = build_monthly_pack(sys.argv[1], month="2026-10", out=sys.argv[2], workers=int(sys.argv[3]))
+print(json.dumps({"wall": time.perf_counter() - t0,
+                  "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "kernel_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def ensure_demo(shops: int) -> Path:
+    """The seeded demo dataset (generated once per shop count)."""
+    from audit.demo import DemoSpec, generate_demo
+
+    folder = DATA / f"monthly-demo-{shops}"
+    if not (folder / "reviews.csv").is_file():
+        generate_demo(folder, DemoSpec(shops=shops))
+    return folder
+
+
+def main() -> None:
+    """Run the benchmark and print a small report."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--shops", type=int, default=3)
+    args = ap.parse_args()
+    data = ensure_demo(args.shops)
+    out = DATA / "monthly-reports"
+    for run in range(args.runs):
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(out),
+                               str(args.workers)], capture_output=True, text=True, check=False)
+        total = time.perf_counter() - started
+        if proc.returncode:
+            sys.exit(proc.stderr.strip().splitlines()[-1])
+        child = json.loads(proc.stdout.strip().splitlines()[-1])
+        manifest = json.loads((out / "2026-10" / "manifest.json").read_text("utf-8"))
+        print(f"run {run + 1}: {total:.1f} s end to end (process start + imports + pack), "
+              f"{child['wall']:.1f} s inside build_monthly_pack incl. its import; "
+              f"peak RSS {child['self_mb']:.0f} MB orchestrator, "
+              f"{child['kernel_mb']:.0f} MB largest kernel")
+        for step, sec in manifest["steps_seconds"].items():
+            print(f"  step {step:<18} {sec:6.2f} s")
+        for nb, sec in manifest["notebooks_seconds"].items():
+            print(f"  notebook {nb:<16} {sec:6.2f} s")
+    print(f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+          " MB, demo generation only)")
+
+
+if __name__ == "__main__":
+    main()
