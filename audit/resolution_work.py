@@ -104,9 +104,9 @@ def backlog_daily(
         return (frame.filter(pl.col(col) <= as_of)
                 .group_by(date=pl.col(col).dt.date()).agg(pl.len().cast(pl.Int64).alias(name)))
 
-    calendar = cases.select(
-        date=pl.date_range(pl.col("opened_at").min().dt.date(), pl.lit(as_of.date()), "1d")
-    ).filter(pl.col("date").is_not_null())
+    # With no case at all the calendar is just the as-of day (a null start would not parse).
+    first = pl.coalesce(pl.col("opened_at").min().dt.date(), pl.lit(as_of.date()))
+    calendar = cases.select(date=pl.date_range(first, pl.lit(as_of.date()), "1d"))
     active = (_activity(cases, contacts, as_of=as_of).group_by("date")
               .agg(active_agents=pl.len().cast(pl.Int64)))
     counts = ["new_reviews", "cases_opened", "cases_closed", "active_agents"]

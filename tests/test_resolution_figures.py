@@ -87,3 +87,24 @@ def test_headline_frame_lists_every_number(res):
     shown = headline_frame(res["headline"], lang="en")
     assert shown.height == 11
     assert f"{res['headline']['rate'] * 100:.1f}%" in shown[label("resolution.col.value", "en")]
+
+
+def test_an_empty_cohort_still_gives_figures_tables_and_a_headline():
+    rv, cs = one_to_one([{"reviewed_at": R_OCT}])
+    ag = pl.LazyFrame({"agent_id": ["a1"], "agent_name": ["x"], "level": ["senior"],
+                       "joined_on": [date(2026, 1, 1)], "cash_limit_cny": [1.0]})
+    tables = {"reviews": rv, "cases": cs, "contacts": contacts([]), "agents": ag}
+    out = collect_outputs(analyse_resolution(*tables.values(), month_start=OCT[0],
+                                             month_end=OCT[1], as_of=AS_OF, shop="nope"))
+    assert out["by_agent"].height == 0
+    assert out["backlog"]["open_cases"].to_list() == [0]
+    figures.rate_by_category(out["by_category"])
+    figures.agent_category_heatmap(out["by_agent_category"])
+    figures.ranked_agents(out["by_agent"])
+    figures.timeliness_by_category(out["by_category"])
+    figures.breaches_by_check(out["breaches"])
+    figures.backlog_chart(out["backlog"], month_start=OCT[0], month_end=OCT[1])
+    head = resolution_headline(tables, month="2026-10", as_of=AS_OF, shop="nope")
+    assert head["cohort_cases"] == 0
+    assert head["rate"] is None
+    assert headline_frame(head).height == 11
