@@ -67,11 +67,17 @@ class PackResult:
     outputs: list[Path] = field(default_factory=list)
 
 
+#: Reading order of the known reports (others follow alphabetically): the index's order.
+REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact")
+
+
 def _notebooks(folder: Path) -> list[Path]:
     if not folder.is_dir():
         msg = f"notebooks folder {str(folder)!r} does not exist"
         raise ParameterError(msg)
-    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    rank = {stem: i for i, stem in enumerate(REPORT_ORDER)}
+    found = sorted((p for p in folder.glob("*.ipynb") if not p.name.startswith(".")),
+                   key=lambda p: (rank.get(p.stem, len(rank)), p.name))
     if not found:
         msg = f"no notebooks (*.ipynb) in {folder}"
         raise ParameterError(msg)

@@ -252,3 +252,28 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     assert '<html lang="zh-CN">' in index and "月度评价审计" in index and "本月要点" in index
     sheet = pl.read_excel(again.pack_dir / "actions" / "protocol_breaches.xlsx")
     assert "客服编号" in sheet.columns
+
+
+def test_promise_numbers_and_chase_list_match_demo_truth(built, demo_dir: Path) -> None:
+    """Truth's broken/partial promises: all of them to chase, October's on the index."""
+    _, out, _ = built
+    facts = json.loads((demo_dir / "truth" / "facts.json").read_text("utf-8"))
+    assert facts["period"]["as_of"].startswith("2026-11-30")  # same as-of as the pack
+    promised = {p["promise_id"]: p["promised_at"][:7] for p in _read_csv(demo_dir / "promises.csv")}
+    owed = {t["promise_id"] for t in _read_csv(demo_dir / "truth" / "promise_truth.csv")
+            if t["status"] in {"broken", "partial"}}
+    chase = {r["promise_id"] for r in _read_csv(out / MONTH / "data" / "promises_to_chase.csv")}
+    assert chase == owed
+    h = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))
+    assert h["values"]["promises_broken"] == sum(promised[p] == MONTH for p in owed)
+    by_agent = _read_csv(out / MONTH / "data" / "promises_to_chase_by_agent.csv")
+    assert sum(int(r["promises"]) for r in by_agent) == len(owed)
+
+
+def test_explanation_lift_interval_covers_the_true_lift(built, demo_dir: Path) -> None:
+    _, out, _ = built
+    true = json.loads((demo_dir / "truth" / "facts.json").read_text("utf-8"))["sales"][
+        "explanation_lift_conversion_pct"] / 100
+    v = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))["values"]
+    assert v["explanation_lift_ci_low"] <= true <= v["explanation_lift_ci_high"]
+    assert v["explanation_lift_verdict"] == "lift"

@@ -167,7 +167,7 @@ def test_index_formats_numbers_colours_changes_and_escapes() -> None:
     assert '<span class="bad">+¥234</span>' in page  # more owed: bad
     assert '<span class="good">+5.0 pp</span>' in page  # higher resolution rate: good
     assert '<span class="bad">+1.0 h</span>' in page  # slower first contact: bad
-    assert "95% CI +5.0% … +20.0% · lift" in page
+    assert "95% CI +5.0% … +20.0% · lift" in page and ">+12.0%</div>" in page
 
 
 def test_index_without_previous_month_says_so() -> None:

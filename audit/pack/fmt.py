@@ -27,14 +27,20 @@ def fmt_pct(x: float | None, *, digits: int = 1) -> str:
     return DASH if x is None else f"{x * 100:.{digits}f}%"
 
 
+def fmt_signed_pct(x: float | None, *, digits: int = 1) -> str:
+    """A relative change as a signed percentage: ``0.091 -> '+9.1%'``."""
+    return DASH if x is None else f"{x * 100:+.{digits}f}%"
+
+
 def fmt_hours(x: float | None) -> str:
     """Hours with one decimal: ``18.46 -> '18.5 h'``."""
     return DASH if x is None else f"{x:,.1f} h"
 
 
 def fmt_value(x: float | int | None, kind: str) -> str:
-    """Format ``x`` by ``kind`` (count, cny, pct, hours)."""
-    return {"count": fmt_count, "cny": fmt_cny, "pct": fmt_pct, "hours": fmt_hours}[kind](x)
+    """Format ``x`` by ``kind`` (count, cny, pct, signed_pct, hours)."""
+    return {"count": fmt_count, "cny": fmt_cny, "pct": fmt_pct, "signed_pct": fmt_signed_pct,
+            "hours": fmt_hours}[kind](x)
 
 
 def fmt_change(x: float | None, kind: str) -> str:
@@ -44,5 +50,5 @@ def fmt_change(x: float | None, kind: str) -> str:
     sign = "+" if x > 0 else ("-" if x < 0 else "±")
     a = abs(x)
     text = {"count": f"{round(a):,}", "cny": f"¥{a:,.0f}", "pct": f"{a * 100:.1f} pp",
-            "hours": f"{a:,.1f} h"}[kind]
+            "signed_pct": f"{a * 100:.1f} pp", "hours": f"{a:,.1f} h"}[kind]
     return sign + text

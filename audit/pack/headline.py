@@ -36,7 +36,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("share_within_sla", "pct"),
     ("protocol_breaches", "count"),
     ("unverified_claims", "count"),
-    ("explanation_lift", "pct"),
+    ("explanation_lift", "signed_pct"),
 )
 #: Changes shown without a good/bad colour (a volume, neither good nor bad in itself).
 NEUTRAL = frozenset({"promises_due"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from audit.labels import label
-from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_value
+from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_signed_pct, fmt_value
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
 if TYPE_CHECKING:
@@ -63,8 +63,7 @@ def _lift_detail(h: Headline, lang: str) -> str:
     verdict = h.values.get("explanation_lift_verdict")
     parts = []
     if lo is not None and hi is not None:
-        parts.append(f"95% CI {fmt_change(lo, 'pct').replace(' pp', '%')} … "
-                     f"{fmt_change(hi, 'pct').replace(' pp', '%')}")
+        parts.append(f"95% CI {fmt_signed_pct(lo)} … {fmt_signed_pct(hi)}")
     if verdict:
         parts.append(str(verdict))
     parts.append(label("index.lift_pooled", lang))
