@@ -6,11 +6,14 @@ code; this module only reads them. GX is imported lazily, here and nowhere else,
 import costs seconds and notebook kernels reading a snapshot must never pay for it.
 
 GX has no polars engine, so each table is converted once with ``to_pandas`` (row index =
-polars row position). Speed: GX's plain COMPLETE result format is slow when rows fail (it
-builds value lists, value counts and a pandas query for every failing expectation). We only
-need the failing row positions, so the suite runs once with COMPLETE minus those extras
-(``RESULT_FORMAT``): measured on 1M promises with 1% bad rows, about half the time of plain
-COMPLETE and faster than a BOOLEAN_ONLY pass followed by a COMPLETE pass on the failures.
+polars row position). Two measured speed-ups, neither changes what is checked:
+
+- GX's plain COMPLETE result format builds value lists, value counts and a pandas query for
+  every failing expectation. We only need failing row positions, so the suite runs with
+  COMPLETE minus those extras (``RESULT_FORMAT``): about half the time on 1M rows.
+- GX's pandas engine pays for the whole frame's width in every expectation, so expectations
+  are grouped by the columns they read and each group runs on those columns only
+  (``_column_groups``): 1M reviews, 13 expectations, about 13 s -> 2 s of CPU.
 """
 
 from __future__ import annotations
@@ -136,6 +139,49 @@ def _run(suite: gx.ExpectationSuite, pdf: Any) -> list[Any]:
     return list(batch.validate(suite, result_format=RESULT_FORMAT).results)
 
 
+@cache
+def _column_groups(name: str) -> tuple[tuple[tuple[str, ...], gx.ExpectationSuite], ...]:
+    """The contract split by the columns its expectations read: (columns, sub-suite) pairs.
+
+    GX's pandas engine pays for the whole frame's width in every expectation (measured on 1M
+    reviews x 13 columns: about 1 s CPU per expectation on the full frame, 0.05-0.6 s on just
+    its columns; 13 s -> about 2 s for the suite). So each group of expectations that reads
+    the same columns runs on a frame of those columns only. Same expectations, same results.
+    """
+    import great_expectations as gx
+
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for exp in load_contract(name).expectations:
+        config = exp.configuration.to_json_dict()
+        config.pop("id", None)
+        cols = tuple(sorted(_columns_read(config["kwargs"])))
+        groups.setdefault(cols, []).append(config)
+    return tuple(
+        (cols, gx.ExpectationSuite(name=f"{name}[{','.join(cols)}]", expectations=configs))
+        for cols, configs in groups.items()
+    )
+
+
+def _columns_read(kwargs: dict[str, Any]) -> set[str]:
+    """Every column an expectation reads, including those in its row condition."""
+    cols = {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs}
+    cols.update(kwargs.get("column_list", []))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            column = node.get("column")
+            if isinstance(column, dict) and "name" in column:
+                cols.add(column["name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(kwargs.get("row_condition"))
+    return cols
+
+
 def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.DataFrame:
     """Rows of ``df`` that break table ``name``'s contract, one row per (row, expectation).
 
@@ -159,19 +205,21 @@ def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.Data
         return pl.DataFrame(schema=PROBLEMS_SCHEMA)
     pdf = df.drop(ROW).to_pandas()
     frames = []
-    for res in _run(suite, pdf):
-        if res.success:
-            continue
-        info = res.exception_info or {}
-        if info.get("raised_exception"):
-            msg = (f"{source_file or name}: contract `{name}` expectation "
-                   f"`{res.expectation_config.type}` could not run "
-                   f"({str(info.get('exception_message')).splitlines()[0]})")
-            raise StructuralError(msg)
-        positions = res.result.get("unexpected_index_list") or []
-        if not positions:
-            continue
-        frames.append(_describe(df, res.expectation_config, pl.Series(positions, dtype=pl.Int64)))
+    for columns, group in _column_groups(name):
+        for res in _run(group, pdf[list(columns)]):
+            if res.success:
+                continue
+            info = res.exception_info or {}
+            if info.get("raised_exception"):
+                msg = (f"{source_file or name}: contract `{name}` expectation "
+                       f"`{res.expectation_config.type}` could not run "
+                       f"({str(info.get('exception_message')).splitlines()[0]})")
+                raise StructuralError(msg)
+            positions = res.result.get("unexpected_index_list") or []
+            if not positions:
+                continue
+            frames.append(
+                _describe(df, res.expectation_config, pl.Series(positions, dtype=pl.Int64)))
     if not frames:
         return pl.DataFrame(schema=PROBLEMS_SCHEMA)
     return pl.concat(frames)
