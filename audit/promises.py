@@ -206,7 +206,7 @@ def _with_key_hash(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _match(prom: pl.DataFrame, pay: pl.DataFrame) -> pl.DataFrame:
-    """The greedy assignment: one row per assigned fulfilment (frank, prank, level).
+    """Assign fulfilments greedily: one row per assigned fulfilment (frank, prank, level).
 
     ``prom`` and ``pay`` are indexed by their ranks (row ``i`` has ``prank``/``frank`` ``i``),
     so amounts are fetched by position rather than by join.
@@ -265,8 +265,9 @@ def _match(prom: pl.DataFrame, pay: pl.DataFrame) -> pl.DataFrame:
 
 
 def _running(value: str, group: str) -> tuple[pl.Expr, pl.Expr]:
-    """On rows sorted by ``group``: the sum of ``value`` over earlier rows of the same group,
-    and the row's position in its group.
+    """Sum ``value`` over earlier rows of the same group, and number rows within their group.
+
+    ``group`` must be sorted (equal values adjacent).
 
     Same as ``cum_sum().over(group) - value`` and ``int_range(len()).over(group)``, written
     with one global cumulative sum and forward fills: window functions over hundreds of

@@ -72,7 +72,7 @@ def run_promises(
     data_dir: Path | str, out_dir: Path | str, *, as_of: str | None = None,
     shop: str | None = None,
 ) -> PromiseRun:
-    """Validate ``data_dir``, audit it and write ``OUTPUT_FILES`` (and the quarantine) to ``out_dir``.
+    """Validate ``data_dir``, audit it, write ``OUTPUT_FILES`` and the quarantine to ``out_dir``.
 
     Parameters
     ----------

@@ -92,7 +92,9 @@ def money_out_without_promise(audit: PromiseAudit) -> pl.LazyFrame:
 
 
 def action_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
-    """The promises to chase now (broken or partial), by agent, most overdue first, buyer masked.
+    """List the promises to chase now (broken or partial), by agent, most overdue first.
+
+    Buyers are masked.
 
     One row per promise: agent_id, agent_name, promise_id, case_id, shop_id, order_id, buyer_id
     (masked), kind, status, promised_cny, covered_cny, owed_cny (null for non-monetary kinds:
@@ -112,7 +114,7 @@ def action_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def top_overdue(audit: PromiseAudit, agents: pl.LazyFrame, *, n: int = 20) -> pl.LazyFrame:
-    """The ``n`` most overdue broken/partial promises (buyer masked), oldest first."""
+    """Return the ``n`` most overdue broken/partial promises (buyer masked), oldest first."""
     return (
         action_list(audit, agents)
         .sort(["days_overdue", "owed_cny", "promise_id"], descending=[True, True, False],
@@ -133,7 +135,7 @@ def agent_sheet_summary(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFra
 
 
 def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
-    """The cohort of ``month`` (YYYY-MM): promises made and payments executed in that month.
+    """Restrict to ``month`` (YYYY-MM): promises made and payments executed in that month.
 
     Statuses stay those of the full audit (a promise made on the 30th and paid on the 2nd of
     the next month is kept), only the rows are restricted.
@@ -163,7 +165,7 @@ _HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def headline_table(columns: dict[str, dict[str, float | int]], *, lang: str = "en") -> pl.DataFrame:
-    """The headline numbers as text for a manager (¥ with separators, % with one decimal).
+    """Format the headline numbers for a manager (¥ with separators, % with one decimal).
 
     ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
     :func:`audit.promises.promise_headline` dict. A rate with nothing due shows as a dash.

@@ -145,7 +145,8 @@ def reference(ps: list[P], fs: list[F], as_of: datetime,
                 if level == "explicit":
                     ok = f.link == p.promise_id
                 elif level == "order":
-                    ok = f.order is not None and f.order == p.order and f.executed_at >= p.promised_at
+                    ok = (f.order is not None and f.order == p.order
+                          and f.executed_at >= p.promised_at)
                 else:
                     ok = f.buyer == p.buyer and f.executed_at >= p.promised_at
                 if ok:

@@ -266,7 +266,7 @@ def simulate_compensation(
 
 
 def _amount(rng: np.random.Generator, kind: str, price: float | None, limit: float) -> float | None:
-    """A realistic amount for ``kind`` (DOMAIN.md); None for non-monetary kinds."""
+    """Draw a realistic amount for ``kind`` (DOMAIN.md); None for non-monetary kinds."""
     if kind in NON_MONETARY_KINDS:
         return None
     if kind == "shipping_refund":

@@ -23,7 +23,7 @@ def _rate_text(df: pl.DataFrame) -> list[str]:
 
 
 def broken_rate_bars(df: pl.DataFrame, *, by: str, lang: str = "en") -> go.Figure:
-    """Horizontal bars of the broken-or-partial share of promises due, one bar per ``by`` value.
+    """Draw the broken-or-partial share of promises due, one horizontal bar per ``by`` value.
 
     Parameters
     ----------
@@ -52,12 +52,13 @@ def broken_rate_bars(df: pl.DataFrame, *, by: str, lang: str = "en") -> go.Figur
             + "<br>" + label("promises.owed_cny", lang) + " ¥%{customdata[3]:,.2f}<extra></extra>"
         ),
     ))
-    fig.update_xaxes(tickformat=".0%", title=label("promises.broken_rate", lang), rangemode="tozero")
+    fig.update_xaxes(tickformat=".1%", title=label("promises.broken_rate", lang),
+                     rangemode="tozero")
     return styled(fig, title=title, height=max(300, 26 * df.height + 120))
 
 
 def ageing_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
-    """Stacked bars of broken and partial promises per ageing bucket (``promises_summary.ageing``)."""
+    """Stack broken and partial promises per ageing bucket (``promises_summary.ageing``)."""
     fig = go.Figure()
     for status, colour in (("broken", BAD), ("partial", PALETTE[3])):
         fig.add_bar(x=df["ageing"].to_list(), y=df[status].to_list(), marker_color=colour,
@@ -72,7 +73,7 @@ def ageing_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
 
 
 def flag_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
-    """Bars of promises per flag (``promises_summary.flag_counts``); compliance flag in red."""
+    """Draw bars of promises per flag (``promises_summary.flag_counts``); compliance flag in red."""
     names = [label(f"promises.flag.{f}", lang) for f in df["flag"]]
     colours = [BAD if f == "conditional_on_review" else PALETTE[0] for f in df["flag"]]
     fig = go.Figure(go.Bar(
@@ -87,7 +88,7 @@ def flag_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
 
 
 def money_out_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
-    """Duplicate and unpromised money per shop (``promises_summary.money_out_without_promise``)."""
+    """Stack duplicate and unpromised money per shop (``money_out_without_promise``)."""
     fig = go.Figure()
     shops = sorted(set(df["shop_id"].to_list()))
     for finding, colour in (("unpromised", BAD), ("duplicate", PALETTE[3])):
@@ -106,7 +107,7 @@ def money_out_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
 
 
 def status_donut(counts: dict[str, int], *, lang: str = "en") -> go.Figure:
-    """All audited promises by status (from ``promise_headline``)."""
+    """Draw all audited promises by status (from ``promise_headline``)."""
     order = ("kept", "kept_late", "partial", "broken", "pending")
     colours = (GOOD, PALETTE[4], PALETTE[3], BAD, PALETTE[7])
     fig = go.Figure(go.Pie(
