@@ -161,3 +161,61 @@ def test_unverified_claims(outcome, evidence, flagged):
     got = unverified_claims(rv, cs, as_of=AS_OF).collect()
     assert got.columns == ["case_id", "agent_id", "claimed_outcome"]
     assert got.rows() == ([("c0", "a1", outcome)] if flagged else [])
+
+
+# --- against a brute-force reference on random logs -------------------------------------------
+
+CHANNELS = ("shop_im", "private_im", "sms", "phone")
+
+
+def _reference(review_rows, case_rows, contact_rows, as_of):
+    """The TEAM.md definitions, literally: a search per phone call, sets per buyer."""
+    buyer = {r["review_id"]: (r["shop_id"], r["buyer_id"]) for r in review_rows}
+    case_buyer = {c["case_id"]: buyer[c["review_id"]] for c in case_rows}
+    seen = [k for k in contact_rows if k["contacted_at"] <= as_of]
+    out = set()
+    for c in case_rows:
+        mine = [k for k in seen if k["case_id"] == c["case_id"]]
+        for call in (k for k in mine if k["channel"] == "phone"):
+            ok = any(k["channel"] != "phone" and not k["reached"]
+                     and k["contacted_at"] <= call["contacted_at"] - timedelta(hours=48)
+                     for k in mine)
+            if not ok:
+                out.add((c["case_id"], "phone_too_early"))
+        if len(mine) >= 6:
+            out.add((c["case_id"], "too_many_attempts"))
+        agents_of_buyer = {k["agent_id"] for k in seen
+                           if case_buyer[k["case_id"]] == case_buyer[c["case_id"]]}
+        if mine and len(agents_of_buyer) >= 2:
+            out.add((c["case_id"], "multiple_agents"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_contact_checks_match_a_brute_force_reference(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n_cases = 30
+    review_rows = [{"review_id": f"r{i}", "buyer_id": f"b{rng.integers(0, 12)}",
+                    "shop_id": f"s{rng.integers(0, 2)}"} for i in range(n_cases)]
+    case_rows = [{"case_id": f"c{i}", "review_id": f"r{i}"} for i in range(n_cases)]
+    contact_rows = []
+    for i in range(n_cases):
+        for _ in range(int(rng.integers(0, 9))):
+            contact_rows.append({
+                "case_id": f"c{i}", "agent_id": "a1" if rng.random() < 0.85 else "a2",
+                "channel": CHANNELS[int(rng.integers(0, 4))], "reached": bool(rng.random() < 0.4),
+                "contacted_at": h(float(rng.integers(0, 150))),
+            })
+    as_of = h(120)
+    got = detect_breaches(reviews(review_rows), cases(case_rows), contacts(contact_rows), SENIOR,
+                          as_of=as_of).collect()
+    got_set = set(zip(got["case_id"], got["check"], strict=True))
+    assert got_set == _reference(review_rows, case_rows, contact_rows, as_of)
+    assert got.height == len(got_set)  # one row per (case, check)
+    # Reordering the log changes nothing.
+    shuffled = contacts(contact_rows).collect().sample(fraction=1.0, shuffle=True, seed=seed)
+    again = detect_breaches(reviews(review_rows), cases(case_rows), shuffled.lazy(), SENIOR,
+                            as_of=as_of).collect()
+    assert again.equals(got)

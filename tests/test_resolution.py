@@ -372,3 +372,31 @@ def test_headline_agrees_with_the_tables():
         T0 - rows[0]["reviewed_at"]).total_seconds() / 3600)
     assert head["breaches"] == out["breaches"].height
     assert head["unverified_claims"] == out["unverified"].height
+
+
+# --- CLI wiring (library call patched, as papermill tests its CLI) ------------------------------
+
+
+def test_cli_passes_its_options_to_run_resolution(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import audit.resolution_run as run
+    from audit.cli import app
+
+    calls = []
+
+    def fake(data_dir, out_dir, **kw):
+        calls.append((data_dir, out_dir, kw))
+        return {"by_agent": Path(out_dir) / "resolution_by_agent.csv"}
+
+    monkeypatch.setattr(run, "run_resolution", fake)
+    args = ["resolution", str(tmp_path / "d"), "--month", "2026-10", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert calls[-1] == (tmp_path / "d", tmp_path / "o",
+                         {"month": "2026-10", "as_of": None, "sla_hours": 24.0})
+    result = CliRunner().invoke(app, [*args, "--as-of", "2026-11-30", "--sla-hours", "12"])
+    assert calls[-1][2] == {"month": "2026-10", "as_of": "2026-11-30", "sla_hours": 12.0}
+    assert "resolution_by_agent.csv" in result.output
