@@ -263,3 +263,26 @@ def test_promise_audit_is_a_named_tuple_of_lazy_frames():
     assert isinstance(out.promises, pl.LazyFrame)
     assert out.promises.collect().height == 0
     assert out.payments.collect().height == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("seed", "months", "shops"), [(1, 1, 1), (2, 2, 2), (5, 4, 4)])
+def test_other_demo_shapes_match_their_truth(tmp_path, seed, months, shops):
+    from audit.demo import DemoSpec, generate_demo
+    from audit.schema import table
+
+    spec = DemoSpec(seed=seed, months=months, shops=shops)
+    generate_demo(tmp_path, spec)
+    frames = {
+        name: pl.read_csv(tmp_path / f"{name}.csv", schema=table(name).schema).lazy()
+        for name in ("promises", "fulfilments", "cases", "reviews", "agents")
+    }
+    out = audit_promises(**frames, as_of=spec.period().as_of)
+    prom = out.promises.collect().select("promise_id", "status", "flags", "days_late",
+                                         "days_overdue")
+    truth = pl.read_csv(tmp_path / "truth" / "promise_truth.csv", schema=prom.schema)
+    assert prom.sort("promise_id").equals(truth.with_columns(pl.col("flags").fill_null(""))
+                                          .sort("promise_id"))
+    pay = out.payments.collect().select("fulfilment_id", "finding", "promise_id")
+    ptruth = pl.read_csv(tmp_path / "truth" / "payment_truth.csv", schema=pay.schema)
+    assert pay.sort("fulfilment_id").equals(ptruth.sort("fulfilment_id"))

@@ -196,3 +196,39 @@ def test_chinese_headers_gb18030_and_xlsx_give_identical_results_3(demo_dir, dem
     prom, pay = demo_audit
     assert audit.promises.collect().equals(prom)
     assert audit.payments.collect().equals(pay)
+
+
+def test_cli_as_of_an_earlier_day_ignores_later_activity_3(demo_dir, tmp_path):
+    result = CliRunner().invoke(app, ["promises", str(demo_dir), "--as-of", "2026-10-31",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    prom = pl.read_csv(tmp_path / "promise_audit.csv", infer_schema=False)
+    pay = pl.read_csv(tmp_path / "payment_audit.csv", infer_schema=False)
+    src_p = pl.read_csv(demo_dir / "promises.csv", try_parse_dates=True)
+    src_f = pl.read_csv(demo_dir / "fulfilments.csv", try_parse_dates=True)
+    cut = datetime(2026, 10, 31, 23, 59, 59, 999999)
+    assert set(prom["promise_id"]) == set(src_p.filter(pl.col("promised_at") <= cut)["promise_id"])
+    assert set(pay["fulfilment_id"]) == set(
+        src_f.filter(pl.col("executed_at") <= cut)["fulfilment_id"])
+    # Promises due after the cut and not yet covered are pending, never broken.
+    due_later = set(src_p.filter(pl.col("due_at") > cut)["promise_id"])
+    late = prom.filter(pl.col("promise_id").is_in(due_later))
+    assert set(late["status"]) <= {"pending", "kept"}
+
+
+def test_cli_quarantines_bad_rows_and_audits_the_rest(demo_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, ignore=shutil.ignore_patterns("truth"))
+    text = (data / "promises.csv").read_text("utf-8").splitlines()
+    bad = text[1].split(",")
+    bad[3] = "voucher"  # not a kind
+    (data / "promises.csv").write_text("\n".join([text[0], ",".join(bad), *text[2:]]) + "\n",
+                                       "utf-8")
+    result = CliRunner().invoke(app, ["promises", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 rows quarantined" in result.output
+    quarantined = pl.read_csv(tmp_path / "out" / "quarantine" / "promises.csv", infer_schema=False)
+    assert quarantined.height == 1
+    prom = pl.read_csv(tmp_path / "out" / "promise_audit.csv", infer_schema=False)
+    assert bad[0] not in set(prom["promise_id"])
+    assert prom.height == len(text) - 2
