@@ -17,8 +17,7 @@ intervals, a pre-trend test and a placebo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -26,6 +25,9 @@ import polars as pl
 from audit.errors import ParameterError
 from audit.impact_design import EVENTS, build_design, build_panel, review_units
 from audit.impact_stats import METRICS, Estimate, estimate, mean_paths
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Columns of impact_summary.csv and event_study.csv (issue 5), in this order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -196,7 +198,7 @@ def _study_rows(event: str, metric: str, est: Estimate, thin: bool) -> pl.DataFr
 
 
 def impact_headline(result: ImpactResult, *, event: str = "explanation") -> dict[str, object]:
-    """The one number for the monthly index page: the event's lift on conversion.
+    """Return the one number for the monthly index page: the event's lift on conversion.
 
     Returns
     -------

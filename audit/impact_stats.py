@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from audit.impact_design import Design, Panel
+if TYPE_CHECKING:
+    from audit.impact_design import Design, Panel
+
 
 #: Metric -> (numerator array, denominator array or None for a per-day count).
 METRICS: dict[str, tuple[str, str | None]] = {

@@ -37,7 +37,7 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
 
 
 def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
-    """A plain-words paragraph (Markdown) for one event: conversion, traffic, which to trust."""
+    """Write a plain-words paragraph (Markdown) for one event: conversion, traffic, trust."""
     s = result.summary.filter(pl.col("event") == event)
     if s.height == 0:
         return f"No `{event}` events were estimated."

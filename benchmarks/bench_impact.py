@@ -61,7 +61,8 @@ def toy_reviews(rng: np.random.Generator, world: World, period: DemoPeriod, *,
     removed = rng.random(n_reviews) < 0.3
 
     def ts(days: np.ndarray, mask: np.ndarray) -> list[datetime | None]:
-        return [start + timedelta(days=float(d)) if m else None for d, m in zip(days, mask)]
+        return [start + timedelta(days=float(d)) if m else None
+                for d, m in zip(days, mask, strict=True)]
 
     rev = pl.DataFrame({
         "review_id": [f"R{k:07d}" for k in range(n_reviews)],

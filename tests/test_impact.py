@@ -164,7 +164,8 @@ def test_known_lift_is_covered_and_excludes_zero(demo_result):
     assert row["ci_low_pct"] <= truth <= row["ci_high_pct"]
     assert row["ci_low_pct"] > 0
     assert row["verdict"] == "lift"
-    assert row["n_treated"] >= 100 and row["n_control"] >= 100
+    assert row["n_treated"] >= 100
+    assert row["n_control"] >= 100
 
 
 def test_traffic_is_not_moved(demo_result):
@@ -185,8 +186,11 @@ def test_naive_before_after_is_biased_and_labelled(demo_result):
     assert headline["trust"] == "event study"
     assert headline["estimate_pct"] == row["estimate_pct"]
     line = next(s for s in summary_lines(result) if s.startswith("explanation -> conversion"))
-    assert "naive before/after" in line and "do not use" in line
-    assert "pre-trend p" in line and "placebo" in line and "treated items" in line
+    assert "naive before/after" in line
+    assert "do not use" in line
+    assert "pre-trend p" in line
+    assert "placebo" in line
+    assert "treated items" in line
 
 
 def test_placebo_and_pretrend_are_quiet(demo_result):

@@ -22,8 +22,10 @@ def test_impact_writes_both_files_with_exact_columns(demo_dir, tmp_path):
     assert tuple(study.columns) == EVENT_STUDY_COLUMNS
     assert summary["event"].unique().to_list() == ["explanation"]
     assert sorted(summary["metric"]) == ["conversion", "orders", "review_page_views", "visitors"]
-    assert study["day"].min() == -10 and study["day"].max() == 10
-    assert "naive before/after" in res.output and "verdict" in res.output
+    assert study["day"].min() == -10
+    assert study["day"].max() == 10
+    assert "naive before/after" in res.output
+    assert "verdict" in res.output
     facts = json.loads((demo_dir / "truth" / "facts.json").read_text())
     conv = summary.filter(pl.col("metric") == "conversion").row(0, named=True)
     truth = facts["sales"]["explanation_lift_conversion_pct"]

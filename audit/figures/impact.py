@@ -1,5 +1,7 @@
-"""Figures for the sales-impact report: the frames of :func:`audit.impact.estimate_impact` in,
-``go.Figure`` out. Titles and axis names come from ``audit/labels/impact.json``.
+"""Figures for the sales-impact report: result frames in, ``go.Figure`` out.
+
+Builders take the frames of :func:`audit.impact.estimate_impact`; titles and axis names come
+from ``audit/labels/impact.json``.
 """
 
 from __future__ import annotations
