@@ -14,10 +14,9 @@ import json
 import math
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+    import polars as pl
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 
@@ -80,7 +79,8 @@ def table_html(df: pl.DataFrame, *, max_rows: int = 50) -> str:
         for row in df.head(max_rows).iter_rows()
     )
     more = (f"<p>… {df.height - max_rows:,} more rows</p>" if df.height > max_rows else "")
-    return f'<table class="ra-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}'
+    return (f'<table class="ra-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+            f"</table>{more}")
 
 
 def show_table(df: pl.DataFrame, *, max_rows: int = 50) -> None:

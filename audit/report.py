@@ -277,7 +277,8 @@ def build_monthly_pack(
             where = _keep_failed(tmp, params.out, params.month)
             kept = True
             what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
-            raise NotebookFailed(f"{what} (executed notebooks and HTML kept in {where})")
+            msg = f"{what} (executed notebooks and HTML kept in {where})"
+            raise NotebookFailed(msg)
 
         counts = lists.counts()
         report_links = [PageLink(f"{stem}.html", title) for stem, title in pages]

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from test_report_support import make_notebook, repo_notebooks
 
 from audit.report import build_monthly_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -66,7 +69,8 @@ def test_every_chart_draws_offline(pack: Path, tmp_path: Path) -> None:
 
 def test_index_opens_and_links_resolve(pack: Path, tmp_path: Path) -> None:
     dom = dump_dom(pack / "index.html", tmp_path / "index")
-    assert "Monthly review audit" in dom and 'class="cards"' in dom
+    assert "Monthly review audit" in dom
+    assert 'class="cards"' in dom
     hrefs = re.findall(r'href="([^"#]+)"', dom)
     assert "manifest.json" in hrefs
     for href in hrefs:

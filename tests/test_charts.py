@@ -15,15 +15,18 @@ def test_figure_bundle_has_plotly_json_and_a_div_without_plotly_js() -> None:
     bundle = figure_bundle(fig)
     assert bundle[PLOTLY_MIMETYPE]["data"][0]["type"] == "bar"
     html = bundle["text/html"]
-    assert "Plotly.newPlot" in html and 'class="plotly-graph-div"' in html
+    assert "Plotly.newPlot" in html
+    assert 'class="plotly-graph-div"' in html
     assert len(html) < 20_000  # plotly.js (4.8 MB) is not inside
-    assert "<script src=" not in html and "cdn.plot.ly" not in html
+    assert "<script src=" not in html
+    assert "cdn.plot.ly" not in html
 
 
 def test_table_html_escapes_markup_in_headers_and_cells() -> None:
     df = pl.DataFrame({"<b>col</b>": ["<script>alert(1)</script>", None], "n": [1, 2]})
     html = table_html(df)
-    assert "<script>" not in html and "<b>col</b>" not in html
+    assert "<script>" not in html
+    assert "<b>col</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;col&lt;/b&gt;" in html
 

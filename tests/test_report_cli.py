@@ -38,7 +38,8 @@ def test_monthly_passes_every_option(calls: list[dict], tmp_path: Path) -> None:
     assert {k: call[k] for k in ("month", "as_of", "shop", "lang", "out")} == {
         "month": "2026-10", "as_of": "2026-11-05", "shop": "S01", "lang": "zh",
         "out": tmp_path / "r"}
-    assert "monthly pack written to" in result.output and "(1.5 s)" in result.output
+    assert "monthly pack written to" in result.output
+    assert "(1.5 s)" in result.output
 
 
 def test_monthly_defaults(calls: list[dict], tmp_path: Path) -> None:
@@ -51,7 +52,8 @@ def test_monthly_defaults(calls: list[dict], tmp_path: Path) -> None:
 def test_failed_notebook_exits_1_with_one_line(monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:
     def fail(*_a, **_k):
-        raise NotebookFailed("notebook x.ipynb failed at cell [3]: KeyError: 'a'")
+        msg = "notebook x.ipynb failed at cell [3]: KeyError: 'a'"
+        raise NotebookFailed(msg)
 
     monkeypatch.setattr(audit.report, "build_monthly_pack", fail)
     result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026-10"])
@@ -74,8 +76,10 @@ def test_lab_dry_run_prepares_data_and_prints_the_command(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["lab", "--data", str(data), "--dry-run", "--no-browser",
                                       "--port", "8899"])
     assert result.exit_code == 0, result.output
-    assert "-m jupyterlab" in result.output and "--port=8899" in result.output
-    assert "--no-browser" in result.output and "demo data generated" not in result.output
+    assert "-m jupyterlab" in result.output
+    assert "--port=8899" in result.output
+    assert "--no-browser" in result.output
+    assert "demo data generated" not in result.output
 
 
 def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -> None:

@@ -82,14 +82,17 @@ def test_plotly_js_is_shipped_once_and_pages_load_it(built) -> None:
         text = (pack / page).read_text("utf-8")
         assert '<script src="assets/plotly.min.js"></script>' in text
         assert len(text) < len(shipped) / 4  # plotly.js itself is not inside the page
-        assert "cdn." not in text and "require.min.js" not in text and "MathJax.js" not in text
+        assert "cdn." not in text
+        assert "require.min.js" not in text
+        assert "MathJax.js" not in text
         assert "Plotly.newPlot" in text  # the chart made it into the HTML
 
 
 def test_html_has_no_code_cells(built) -> None:
     _, out, _ = built
     text = (out / MONTH / "alpha.html").read_text("utf-8")
-    assert "load_dataset(" not in text and "import plotly" not in text
+    assert "load_dataset(" not in text
+    assert "import plotly" not in text
     assert "2026-10 2026-11-30  en" in text  # the print() output is there (parameters used)
 
 
@@ -174,7 +177,8 @@ def test_index_shows_formatted_headline_and_links(built) -> None:
     assert f"{h['values']['cohort_cases']:,}" in text  # thousands separator
     for href in ("alpha.html", "beta.html", "actions/protocol_breaches.xlsx", "manifest.json"):
         assert f'href="{href}"' in text
-    assert "Rows read" in text and "vs 2026-09" in text
+    assert "Rows read" in text
+    assert "vs 2026-09" in text
 
 
 def test_action_lists_match_demo_truth(built, demo_dir: Path) -> None:
@@ -217,7 +221,8 @@ def test_failing_notebook_stops_run_names_cell_and_keeps_old_pack(
     assert any(o.get("ename") == "ValueError" for c in nb.cells if c.cell_type == "code"
                for o in c.get("outputs", []))
     html = (failed / "broken.html").read_text("utf-8")
-    assert "planted failure 42" in html and "jp-InputArea" in html  # code shown for debugging
+    assert "planted failure 42" in html
+    assert "jp-InputArea" in html
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
@@ -228,7 +233,8 @@ def test_structural_error_writes_nothing(demo_dir: Path, nb_dir: Path, tmp_path:
     out = tmp_path / "reports"
     with pytest.raises(StructuralError) as info:
         build_monthly_pack(data, month=MONTH, out=out, notebooks_dir=nb_dir)
-    assert "reviews" in str(info.value) and "\n" not in str(info.value)
+    assert "reviews" in str(info.value)
+    assert "\n" not in str(info.value)
     assert list(out.iterdir()) == []
 
 
@@ -249,7 +255,9 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
         assert (again.pack_dir / "data" / rel).read_bytes() == (
             out / MONTH / "data" / rel).read_bytes(), rel
     index = (again.pack_dir / "index.html").read_text("utf-8")
-    assert '<html lang="zh-CN">' in index and "月度评价审计" in index and "本月要点" in index
+    assert '<html lang="zh-CN">' in index
+    assert "月度评价审计" in index
+    assert "本月要点" in index
     sheet = pl.read_excel(again.pack_dir / "actions" / "protocol_breaches.xlsx")
     assert "客服编号" in sheet.columns
 

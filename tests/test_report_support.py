@@ -87,7 +87,8 @@ def planted_copy(demo_dir: Path, target: Path) -> dict[str, str]:
     reviews = reviews.with_columns(
         pl.col("buyer_id").replace(mapping),
         pl.when(idx < 20)
-        .then(pl.lit(f"差评 {SCRIPT} 电话 {PLANTED_PHONE_TEXT} ") + pl.col("review_text").fill_null(""))
+        .then(pl.lit(f"差评 {SCRIPT} 电话 {PLANTED_PHONE_TEXT} ")
+              + pl.col("review_text").fill_null(""))
         .otherwise(pl.col("review_text")).alias("review_text"),
         pl.when(pl.col("explanation_text").is_not_null() & (idx < 200))
         .then(pl.lit(f"{SCRIPT} 联系 {PLANTED_PHONE_TEXT}"))

@@ -13,7 +13,7 @@ import json
 import re
 import shutil
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -28,6 +28,9 @@ from test_report_support import (
 )
 
 from audit.report import build_monthly_pack
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.slow
 

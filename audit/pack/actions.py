@@ -12,16 +12,19 @@ here), buyers masked (:func:`audit.masking.mask_buyers`) before anything is writ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from audit import io
 from audit.labels import label
 from audit.masking import mask_buyers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 #: Workbook file names, in the order the index lists them.
 WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims")

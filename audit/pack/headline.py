@@ -16,13 +16,16 @@ and paid than this month's). It is shown only when the previous month has review
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from audit.dates import parse_month
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: Headline metrics in display order: (key, kind). kind drives formatting (audit.pack.fmt).
 METRICS: tuple[tuple[str, str], ...] = (
@@ -185,7 +188,7 @@ def has_reviews(tables: Mapping[str, pl.LazyFrame], *, month: str, shop: str = "
 
 def compute_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
                      shop: str = "") -> Headline:
-    """This month's and the previous month's headline numbers (see the module docstring)."""
+    """Compute the month's and the previous month's headline numbers (module docstring)."""
     notes: list[str] = []
     values = _month_numbers(tables, month=month, as_of=as_of, shop=shop, notes=notes)
     prev = previous_month(month)

@@ -9,7 +9,6 @@ escaped strings only: every value that came from data or parameters goes through
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,8 @@ from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_signed_pct, fmt_valu
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from audit.dataset import TableReport
 
 

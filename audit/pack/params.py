@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.dates import parse_as_of, parse_month
 from audit.errors import ParameterError
 from audit.labels import Lang, check_lang
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
 
 #: Shop ids are short tokens in every export we know; anything else is refused before it is used.
 _SHOP = re.compile(r"[A-Za-z0-9_.\-]{1,64}")

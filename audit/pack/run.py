@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audit.errors import NotebookFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ def describe_failure(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename is not None:
         count = getattr(exc, "exec_count", None)
-        cell = f"cell [{count}]" if count is not None else f"cell #{getattr(exc, 'cell_index', '?')}"
+        index = getattr(exc, "cell_index", "?")
+        cell = f"cell [{count}]" if count is not None else f"cell #{index}"
         return f"{cell}: {ename}: {_first_line(getattr(exc, 'evalue', ''))}".rstrip(": ")
     return f"{type(exc).__name__}: {_first_line(str(exc))}"
 
