@@ -163,50 +163,57 @@ def load_dataset(data_dir: Path | str, *, require: Iterable[str] = ()) -> Datase
 
 
 def _load_exports(data_dir: Path) -> Dataset:
-    from audit import contracts  # GX is imported there, lazily: snapshots never pay for it
-
-    raws: dict[str, io.RawExport] = {}
-    typed: dict[str, pl.DataFrame] = {}
-    problems: dict[str, pl.DataFrame] = {}
-    notes: dict[str, list[str]] = {}
+    # Tables go in dependency order (TABLES lists parents first), and each is finished --
+    # parsed, contract-checked, cross-checked against its parents' valid rows, split into
+    # valid and quarantined -- before the next is read, so only one table's raw text is in
+    # memory at a time.
+    tables: dict[str, pl.LazyFrame] = {}
+    reports: dict[str, TableReport] = {}
+    quarantine: dict[str, pl.DataFrame] = {}
+    valid: dict[str, pl.DataFrame] = {}
     absent = []
     for name in TABLES:
         path = io.find_table_file(data_dir, name)
         if path is None:
             absent.append(name)
+            tables[name] = empty_frame(name).lazy()
+            reports[name] = TableReport(name, None)
+            quarantine[name] = _empty_quarantine(name)
             continue
-        raw = io.read_export(path, name)
-        raws[name] = raw
-        notes[name] = ([f"ignored columns: {', '.join(raw.ignored_columns)}"]
-                       if raw.ignored_columns else [])
-        df, unreadable = io.parse_table(raw.frame, name)
-        typed[name] = df
-        row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
-        # An unreadable required cell is null after parsing, so the contract also calls it
-        # missing; the "cannot read" reason is the useful one, keep only that.
-        row_problems = row_problems.join(
-            unreadable.select(io.ROW, "column"), on=[io.ROW, "column"], how="anti")
-        problems[name] = pl.concat([unreadable, row_problems], how="vertical_relaxed")
+        valid[name], quarantine[name], reports[name] = _load_table(path, name, valid)
+        tables[name] = valid[name].lazy()
+    return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
 
-    # Cross-table step: parents before children, against the parent's valid rows.
-    valid_keys: dict[tuple[str, str], pl.DataFrame] = {}
+
+def _load_table(
+    path: Path, name: str, parents: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame, TableReport]:
+    """Read, parse and check one export: (valid rows, quarantined rows, report)."""
+    from audit import contracts  # GX is imported there, lazily: snapshots never pay for it
+
+    raw = io.read_export(path, name)
+    notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
+    df, unreadable = io.parse_table(raw.frame, name)
+    row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
+    # An unreadable required cell is null after parsing, so the contract also calls it
+    # missing; the "cannot read" reason is the useful one, keep only that.
+    row_problems = row_problems.join(
+        unreadable.select(io.ROW, "column"), on=[io.ROW, "column"], how="anti")
+    found = [unreadable, row_problems]
+
+    # Cross-table step, against the parents' valid rows (already final: parents come first).
     for child, ccol, parent, pcol in CROSS_RULES:
-        if child not in typed:
+        if child != name:
             continue
-        if parent not in typed:
+        if parent not in parents:
             if parent != "agents":
-                notes[child].append(f"not checked: {child}.{ccol} -> {parent} ({parent} absent)")
+                notes.append(f"not checked: {child}.{ccol} -> {parent} ({parent} absent)")
             continue
-        if (parent, pcol) not in valid_keys:
-            bad = problems[parent].select(io.ROW).unique()
-            valid_keys[(parent, pcol)] = (
-                typed[parent].join(bad, on=io.ROW, how="anti").select(pcol).unique()
-            )
-        keys = valid_keys[(parent, pcol)]
-        orphans = (
-            typed[child].lazy()
+        found.append(
+            df.lazy()
             .filter(pl.col(ccol).is_not_null())
-            .join(keys.lazy(), left_on=ccol, right_on=pcol, how="anti")
+            .join(parents[parent].lazy().select(pcol).unique(), left_on=ccol, right_on=pcol,
+                  how="anti")
             .select(
                 pl.col(io.ROW),
                 pl.lit(ccol).alias("column"),
@@ -216,47 +223,33 @@ def _load_exports(data_dir: Path) -> Dataset:
             )
             .collect()
         )
-        problems[child] = pl.concat([problems[child], orphans], how="vertical_relaxed")
-        # Children of this child must see the reduced set: drop its cached keys.
-        valid_keys = {k: v for k, v in valid_keys.items() if k[0] != child}
+    problems = pl.concat(found, how="vertical_relaxed")
 
-    tables: dict[str, pl.LazyFrame] = {}
-    reports: dict[str, TableReport] = {}
-    quarantine: dict[str, pl.DataFrame] = {}
-    for name in TABLES:
-        cols = list(table(name).schema)
-        if name not in typed:
-            tables[name] = empty_frame(name).lazy()
-            reports[name] = TableReport(name, None)
-            quarantine[name] = _empty_quarantine(name)
-            continue
-        raw, df, prob = raws[name], typed[name], problems[name]
-        per_row = (
-            prob.group_by(io.ROW, maintain_order=True)
-            .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
-        )
-        valid = df.join(per_row.select(io.ROW), on=io.ROW, how="anti").sort(io.ROW).select(cols)
-        q = (
-            raw.frame.join(per_row, on=io.ROW, how="inner").sort(io.ROW)
-            .select(pl.lit(raw.source_file).alias("source_file"), io.SOURCE_ROW, "reasons", *cols)
-        )
-        top = (
-            prob.unique([io.ROW, "rule"]).group_by("rule").len()
-            .sort(["len", "rule"], descending=[True, False]).head(TOP_REASONS)
-        )
-        tables[name] = valid.lazy()
-        quarantine[name] = q
-        reports[name] = TableReport(
-            table=name,
-            source_file=raw.source_file,
-            rows_read=raw.frame.height + raw.rows_blank,
-            rows_valid=valid.height,
-            rows_quarantined=q.height,
-            rows_blank=raw.rows_blank,
-            top_reasons=tuple((r, int(n)) for r, n in top.iter_rows()),
-            notes=tuple(notes[name]),
-        )
-    return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
+    cols = list(table(name).schema)
+    per_row = (
+        problems.group_by(io.ROW, maintain_order=True)
+        .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
+    )
+    good = df.join(per_row.select(io.ROW), on=io.ROW, how="anti").sort(io.ROW).select(cols)
+    bad = (
+        raw.frame.join(per_row, on=io.ROW, how="inner").sort(io.ROW)
+        .select(pl.lit(raw.source_file).alias("source_file"), io.SOURCE_ROW, "reasons", *cols)
+    )
+    top = (
+        problems.unique([io.ROW, "rule"]).group_by("rule").len()
+        .sort(["len", "rule"], descending=[True, False]).head(TOP_REASONS)
+    )
+    report = TableReport(
+        table=name,
+        source_file=raw.source_file,
+        rows_read=raw.frame.height + raw.rows_blank,
+        rows_valid=good.height,
+        rows_quarantined=bad.height,
+        rows_blank=raw.rows_blank,
+        top_reasons=tuple((r, int(n)) for r, n in top.iter_rows()),
+        notes=tuple(notes),
+    )
+    return good, bad, report
 
 
 def _empty_quarantine(name: str) -> pl.DataFrame:
