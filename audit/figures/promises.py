@@ -14,6 +14,11 @@ from audit.figures import BAD, GOOD, PALETTE, styled
 from audit.labels import label
 
 
+def _legend_below_title(fig: go.Figure) -> go.Figure:
+    """Leave room between the title and the horizontal legend (they overlap otherwise)."""
+    return fig.update_layout(margin_t=80, legend_y=1.04)
+
+
 def _rate_text(df: pl.DataFrame) -> list[str]:
     return [
         f"{r:.1%} ({b + p:,}/{d:,})" if r is not None else "–"
@@ -69,7 +74,7 @@ def ageing_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=label("promises.ageing", lang), type="category")
     fig.update_yaxes(title=label("promises.count", lang))
-    return styled(fig, title=label("promises.ageing_title", lang))
+    return _legend_below_title(styled(fig, title=label("promises.ageing_title", lang)))
 
 
 def flag_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -103,7 +108,7 @@ def money_out_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=label("promises.shop", lang), type="category")
     fig.update_yaxes(title=label("promises.amount_cny", lang), tickprefix="¥", tickformat=",.0f")
-    return styled(fig, title=label("promises.money_out_title", lang))
+    return _legend_below_title(styled(fig, title=label("promises.money_out_title", lang)))
 
 
 def status_donut(counts: dict[str, int], *, lang: str = "en") -> go.Figure:
@@ -116,4 +121,5 @@ def status_donut(counts: dict[str, int], *, lang: str = "en") -> go.Figure:
         sort=False, textinfo="label+percent", texttemplate="%{label}<br>%{percent:.1%}",
         hovertemplate="%{label}: %{value:,}<extra></extra>",
     ))
-    return styled(fig, title=label("promises.title", lang), height=340)
+    fig = styled(fig, title=label("promises.title", lang), height=340)
+    return fig.update_layout(showlegend=False)  # the slices carry their labels
