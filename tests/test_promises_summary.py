@@ -38,7 +38,8 @@ def case():
 
 def test_by_agent_counts_and_rate(case):
     audit, agents = case
-    rows = {r["agent_id"]: r for r in summary.by_agent(audit, agents).collect().iter_rows(named=True)}
+    by_agent = summary.by_agent(audit, agents).collect()
+    rows = {r["agent_id"]: r for r in by_agent.iter_rows(named=True)}
     assert (rows["A1"]["due"], rows["A1"]["broken"], rows["A1"]["partial"]) == (2, 1, 1)
     assert rows["A1"]["broken_rate"] == 1.0
     assert rows["A1"]["owed_cny"] == 16.0  # 10 + 6
