@@ -286,3 +286,14 @@ def test_other_demo_shapes_match_their_truth(tmp_path, seed, months, shops):
     pay = out.payments.collect().select("fulfilment_id", "finding", "promise_id")
     ptruth = pl.read_csv(tmp_path / "truth" / "payment_truth.csv", schema=pay.schema)
     assert pay.sort("fulfilment_id").equals(ptruth.sort("fulfilment_id"))
+
+
+def test_demo_compensation_is_deterministic(tmp_path):
+    from audit.demo import DemoSpec, generate_demo
+
+    spec = DemoSpec(seed=11, months=1, shops=2)
+    for run in ("a", "b"):
+        generate_demo(tmp_path / run, spec)
+    for name in ("promises.csv", "fulfilments.csv", "truth/promise_truth.csv",
+                 "truth/payment_truth.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

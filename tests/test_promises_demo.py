@@ -232,3 +232,10 @@ def test_cli_quarantines_bad_rows_and_audits_the_rest(demo_dir, tmp_path):
     prom = pl.read_csv(tmp_path / "out" / "promise_audit.csv", infer_schema=False)
     assert bad[0] not in set(prom["promise_id"])
     assert prom.height == len(text) - 2
+
+
+def test_one_shop_audit_equals_the_full_audit_restricted_to_that_shop(demo_dir, demo_audit):
+    audit, _, _ = load_and_audit(demo_dir, as_of=_as_of(demo_dir).date().isoformat(), shop="S02")
+    prom, pay = demo_audit
+    assert audit.promises.collect().equals(prom.filter(pl.col("shop_id") == "S02"))
+    assert audit.payments.collect().equals(pay.filter(pl.col("shop_id") == "S02"))
