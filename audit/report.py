@@ -18,14 +18,16 @@ the run stops with the notebook's name and the failing cell's error, and the unf
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -34,12 +36,15 @@ from audit.errors import NotebookFailed, ParameterError
 from audit.labels import label
 from audit.masking import mask_buyers
 from audit.pack import actions as pack_actions
-from audit.pack.headline import compute_headline
+from audit.pack.headline import Headline, compute_headline
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
 from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
 from audit.pack.run import NotebookRun, run_notebooks
+
+if TYPE_CHECKING:
+    from audit.dataset import Dataset
 
 Progress = Callable[[str], None]
 
@@ -84,6 +89,19 @@ def _notebooks(folder: Path) -> list[Path]:
     return found
 
 
+def _execution_order(sources: list[Path], previous_pack: Path) -> list[Path]:
+    """Longest notebook first, by the previous pack's timings (two workers finish sooner).
+
+    Unknown notebooks go first (they may be long); without a previous pack, reading order.
+    """
+    try:
+        seconds = json.loads((previous_pack / "manifest.json").read_text("utf-8"))[
+            "notebooks_seconds"]
+    except (OSError, ValueError, KeyError):
+        return sources
+    return sorted(sources, key=lambda p: -seconds.get(p.name, float("inf")))
+
+
 def _title(stem: str, lang: str) -> str:
     try:
         return label(f"report.{stem}", lang)
@@ -102,9 +120,9 @@ class _Clock:
         return time.perf_counter()
 
 
-def _write_quality(ds: object, pack: Path) -> list[Path]:
-    """data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike ``validate``)."""
-    reports = ds.reports  # type: ignore[attr-defined]
+def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
+    """Write data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike validate)."""
+    reports = ds.reports
     rows = [{"table": n, "file": r.source_file, "rows_read": r.rows_read,
              "rows_valid": r.rows_valid, "rows_quarantined": r.rows_quarantined,
              "rows_blank": r.rows_blank,
@@ -115,7 +133,7 @@ def _write_quality(ds: object, pack: Path) -> list[Path]:
                                             "rows_read": pl.Int64, "rows_valid": pl.Int64,
                                             "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
                                             "top_reasons": pl.String}), written[0])
-    for name, frame in sorted(ds.quarantine.items()):  # type: ignore[attr-defined]
+    for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
             io.write_csv(mask_buyers(frame), path)
@@ -147,7 +165,8 @@ def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
     return failed
 
 
-def _in_process(tables, ds, params: PackParams, tmp: Path, clock: _Clock, t: float):
+def _in_process(tables: Mapping[str, pl.LazyFrame], ds: Dataset, params: PackParams, tmp: Path,
+                clock: _Clock, t: float) -> tuple[Headline, pack_actions.ActionLists, list[Path]]:
     """Headline numbers, action lists and data files, computed while the kernels run.
 
     In-process work overlaps the kernels: they spend much of their time importing and waiting.
@@ -247,6 +266,7 @@ def build_monthly_pack(
         def _run() -> None:
             runs.extend(run_notebooks(
                 sources, tmp / NOTEBOOKS, nb_parameters, workers=workers,
+                order=_execution_order(sources, target),
                 on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
                 on_done=lambda r: say(
                     f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"

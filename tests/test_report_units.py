@@ -180,3 +180,15 @@ def test_index_without_previous_month_says_so() -> None:
                               "lang": "zh"})
     assert "数据中没有上月" in page
     assert "全部店铺" in page
+
+
+def test_execution_order_runs_the_longest_first(tmp_path: Path) -> None:
+    from audit.report import _execution_order
+
+    sources = [tmp_path / "promises.ipynb", tmp_path / "resolution.ipynb",
+               tmp_path / "impact.ipynb", tmp_path / "new.ipynb"]
+    assert _execution_order(sources, tmp_path / "none") == sources
+    (tmp_path / "manifest.json").write_text(json.dumps({"notebooks_seconds": {
+        "promises.ipynb": 4.5, "resolution.ipynb": 5.4, "impact.ipynb": 7.3}}), "utf-8")
+    assert [p.stem for p in _execution_order(sources, tmp_path)] == [
+        "new", "impact", "resolution", "promises"]
