@@ -200,12 +200,12 @@ def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.Data
         ``__row``, ``column``, ``rule`` (plain words, for counting) and ``reason`` (plain words
         with the value and the expectation's name, for the data owner).
     """
-    suite = load_contract(name)
+    groups = _column_groups(name)  # loads the contract strictly, even for an empty table
     if df.height == 0:
         return pl.DataFrame(schema=PROBLEMS_SCHEMA)
     pdf = df.drop(ROW).to_pandas()
     frames = []
-    for columns, group in _column_groups(name):
+    for columns, group in groups:
         for res in _run(group, pdf[list(columns)]):
             if res.success:
                 continue

@@ -331,7 +331,7 @@ def parse_table(raw: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFram
                                   normalise=True)
             full = full.dt.date() if dtype == pl.Date else full.cast(dtype)
             fixes.append((c, left.select(ROW, full.alias(c))))
-    for c, fix in fixes:
+    for _, fix in fixes:
         both = both.update(fix, on=ROW, how="left")
     typed = both.select(*[c for c, _, _ in parsed], ROW)
     frames = []

@@ -102,7 +102,8 @@ def generate(rows: int, bad: float, seed: int = 7) -> None:
 
     reviews = breaks(reviews, [("rating", "好"), ("reviewed_at", "昨天"), ("review_id", "R0000001"),
                                ("buyer_id", None), ("explained_at", "2026-07-01 00:00:00")])
-    promises = breaks(promises, [("amount_cny", "12块"), ("kind", "bogus"), ("promise_id", "P0000001"),
+    promises = breaks(promises, [("amount_cny", "12块"), ("kind", "bogus"),
+                                 ("promise_id", "P0000001"),
                                  ("due_at", "2026-07-01 00:00:00"), ("case_id", None)])
     fulfilments = breaks(fulfilments, [("amount_cny", "-5"), ("kind", "bogus"),
                                        ("fulfilment_id", "F0000001"), ("executed_at", "x"),
@@ -147,8 +148,8 @@ def main() -> None:
     t = time.perf_counter()
     generate(args.rows, args.bad)
     print(f"data ready in {time.perf_counter() - t:.1f} s ({DATA})")
-    with open("/proc/loadavg") as f:
-        print(f"load average before: {f.read().split()[0]} (2 cores; others' jobs inflate wall time)")
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"load average before: {load} (others' jobs inflate wall time)")
     for name in TABLES:
         out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
                              capture_output=True, text=True).stdout

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
-from test_dataset_helpers import GOOD, text_frame, write_all, write_table
+from test_dataset_helpers import GOOD, write_all, write_table
 
 from audit.dataset import (
     load_dataset,
@@ -162,7 +162,8 @@ CELLS = {
 }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.fixed_dictionaries(CELLS), min_size=0, max_size=12))
 def test_read_equals_valid_plus_quarantined_plus_blank(tmp_path: Path, rows: list[dict]) -> None:
     folder = tmp_path / f"h{abs(hash(str(rows)))}"

@@ -89,7 +89,8 @@ def test_every_variant_gives_the_same_frame(tmp_path: Path, variant: str,
 
 def test_gb18030_only_characters_survive(tmp_path: Path) -> None:
     # 𠀀 (U+20000) exists in GB18030 but not in GBK: decoding as "gbk" would fail.
-    text = "评价ID,店铺,订单号,宝贝ID,买家,评价等级,评价内容,评价时间\nR1,店𠀀,O1,I1,b***1,差评,很差𠀀,2026-10-03\n"
+    text = ("评价ID,店铺,订单号,宝贝ID,买家,评价等级,评价内容,评价时间\n"
+            "R1,店𠀀,O1,I1,b***1,差评,很差𠀀,2026-10-03\n")
     (tmp_path / "reviews.csv").write_bytes(text.encode("gb18030"))
     df = _typed(tmp_path / "reviews.csv", "reviews")
     assert df.select("shop_id", "rating", "review_text").row(0) == ("店𠀀", "negative", "很差𠀀")
