@@ -7,7 +7,7 @@ CLI stays thin: this is the one place where the promise audit touches files.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
@@ -18,6 +18,11 @@ from audit.promises import (
     PromiseAudit,
     audit_promises,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from audit.dataset import Dataset
 
 REQUIRED_TABLES: tuple[str, ...] = ("promises", "fulfilments", "cases", "reviews", "agents")
 OUTPUT_FILES: dict[str, str] = {
@@ -31,14 +36,14 @@ class PromiseRun(NamedTuple):
     """What a run produced: the audit, its instant, the files written, rows quarantined."""
 
     audit: PromiseAudit
-    as_of: object
+    as_of: datetime
     written: dict[str, Path]
     quarantined: int
 
 
 def load_and_audit(
     data_dir: Path | str, *, as_of: str | None = None, shop: str | None = None
-) -> tuple[PromiseAudit, object, object]:
+) -> tuple[PromiseAudit, datetime, Dataset]:
     """Load ``data_dir`` (validated), and audit it as of ``as_of`` (default: last activity).
 
     Returns the audit, the audit instant and the ``Dataset`` (for its reports and agents).
