@@ -248,8 +248,12 @@ def test_unknown_shop_is_refused_before_any_notebook(demo_dir: Path, nb_dir: Pat
 def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_dir: Path,
                                                      tmp_path: Path) -> None:
     _, out, _ = built
-    again = build_monthly_pack(demo_dir, month=MONTH, out=tmp_path, notebooks_dir=nb_dir,
-                               lang="zh")
+    # An output folder with quotes, a backslash and CJK: papermill escapes it into a string
+    # literal; it never becomes code.
+    odd = tmp_path / '报告 "q" \\x'
+    again = build_monthly_pack(demo_dir, month=MONTH, out=odd, notebooks_dir=nb_dir, lang="zh")
+    nb = nbformat.read(again.pack_dir / "notebooks" / "alpha.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["data_dir"].startswith(str(odd.resolve()))
     for rel in ("headline.json", "headline.csv", "data_quality.csv", "protocol_breaches.csv",
                 "unverified_claims.csv", "promises_to_chase.csv"):
         assert (again.pack_dir / "data" / rel).read_bytes() == (
