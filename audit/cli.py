@@ -116,6 +116,9 @@ def validate(
     console = Console(soft_wrap=True)
     console.print(summary)
     for name, report in ds.reports.items():
+        if report.rows_blank:
+            console.print(f"{name}: {report.rows_blank:,} fully blank row(s) skipped",
+                          markup=False, highlight=False)
         for rule, count in report.top_reasons:
             console.print(f"{name}: {count:,} row(s): {rule}", markup=False, highlight=False)
         for note in report.notes:

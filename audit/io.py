@@ -163,8 +163,7 @@ def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
                 line = line + inner.cum_sum().shift(1, fill_value=0)
             return df, line
         if suffix == ".xlsx":
-            df = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
-            return _as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 2
+            return _read_xlsx(path), pl.int_range(pl.len(), dtype=pl.Int64) + 2
         df = pl.read_parquet(path)
         return _as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 1
     except StructuralError:
@@ -173,6 +172,31 @@ def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         msg = f"{path.name}: cannot read the file ({first})"
         raise StructuralError(msg) from exc
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    """The first sheet as text, header in row 1, blank rows kept (so row numbers stay true).
+
+    ``pl.read_excel`` drops blank rows inside the data, which would shift every later row
+    number; fastexcel without a header row keeps them.
+    """
+    import fastexcel
+
+    sheet = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string")
+    grid = _as_text(sheet.to_polars())
+    if grid.height == 0:
+        msg = f"{path.name}: the first sheet is empty (no header row)"
+        raise StructuralError(msg)
+    header = ["" if v is None else str(v) for v in grid.row(0)]
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        if not name.strip():
+            header[i] = f"(empty header {i + 1})"
+        elif name in seen:
+            msg = f"{path.name}: header `{name}` appears twice in row 1; keep one"
+            raise StructuralError(msg)
+        seen.add(header[i])
+    return grid.slice(1).rename(dict(zip(grid.columns, header, strict=True)))
 
 
 def _as_text(df: pl.DataFrame) -> pl.DataFrame:

@@ -260,3 +260,23 @@ def test_corrupt_xlsx_is_structural(tmp_path: Path) -> None:
     (tmp_path / "agents.xlsx").write_bytes(b"not a zip file")
     with pytest.raises(StructuralError, match=r"^agents\.xlsx: cannot read the file"):
         io.read_export(tmp_path / "agents.xlsx", "agents")
+
+
+def test_xlsx_blank_rows_keep_sheet_row_numbers(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "agents.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("客服")
+        ws.write_row(0, 0, ["客服", "姓名", "级别", "入职日期", "补偿上限"])
+        ws.write_row(1, 0, [1001, "王", "新手", "2025-03-01", 50])
+        ws.write_row(3, 0, [1002, "李", "资深"])
+        ws.write_datetime(3, 3, datetime(2020, 1, 15), wb.add_format({"num_format": "yyyy/m/d"}))
+        ws.write_number(3, 4, 12.5)
+    raw = io.read_export(path, "agents")
+    assert raw.rows_blank == 1
+    assert raw.frame[io.SOURCE_ROW].to_list() == [2, 4]
+    typed, problems = io.parse_table(raw.frame, "agents")
+    assert problems.height == 0
+    assert typed.select("agent_id", "level", "joined_on", "cash_limit_cny").rows() == [
+        ("1001", "novice", date(2025, 3, 1), 50.0), ("1002", "senior", date(2020, 1, 15), 12.5)]

@@ -66,3 +66,12 @@ def test_empty_folder_lists_everything_absent_exit_0(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 0
     assert result.stdout.count("absent") == 7
+
+
+def test_blank_rows_are_reported_not_quarantined(tmp_path: Path) -> None:
+    csv = text_frame("agents", GOOD["agents"]).write_csv()
+    lines = csv.splitlines()
+    (tmp_path / "agents.csv").write_text("\n".join([lines[0], ",,,,", lines[1], "", lines[2]]))
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "agents: 2 fully blank row(s) skipped" in result.stdout
