@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -49,7 +50,7 @@ from dataclasses import dataclass  # noqa: E402
 from functools import cache  # noqa: E402
 
 from audit.errors import StructuralError  # noqa: E402
-from audit.schema import TABLES, Table, table  # noqa: E402
+from audit.schema import Table, table  # noqa: E402
 
 #: File extensions a table may come in, lower case.
 EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
@@ -151,6 +152,11 @@ def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
                 msg = f"{path.name}: the file is empty (no header row)"
                 raise StructuralError(msg)
             df = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
+            header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            if dupes:
+                msg = f"{path.name}: header `{dupes[0]}` appears twice in line 1; keep one"
+                raise StructuralError(msg)
             line = pl.int_range(pl.len(), dtype=pl.Int64) + 2
             lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
             if lines > df.height + 1 and df.width:
@@ -373,8 +379,3 @@ def parse_table(raw: pl.DataFrame, name: str) -> tuple[pl.DataFrame, pl.DataFram
         schema = {ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reason": pl.String}
         return typed, pl.DataFrame(schema=schema)
     return typed, pl.concat(frames)
-
-
-def table_names() -> tuple[str, ...]:
-    """The canonical table names, in dependency order (parents before children)."""
-    return TABLES

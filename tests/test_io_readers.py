@@ -280,3 +280,11 @@ def test_xlsx_blank_rows_keep_sheet_row_numbers(tmp_path: Path) -> None:
     assert problems.height == 0
     assert typed.select("agent_id", "level", "joined_on", "cash_limit_cny").rows() == [
         ("1001", "novice", date(2025, 3, 1), 50.0), ("1002", "senior", date(2020, 1, 15), 12.5)]
+
+
+def test_repeated_header_is_structural(tmp_path: Path) -> None:
+    (tmp_path / "agents.csv").write_text(
+        "agent_id,agent_name,level,joined_on,cash_limit_cny,备注,备注\nA1,王,新手,2025-03-01,50,,\n",
+        "utf-8")
+    with pytest.raises(StructuralError, match="agents.csv: header `备注` appears twice in line 1"):
+        io.read_export(tmp_path / "agents.csv", "agents")
