@@ -23,7 +23,15 @@ import numpy as np
 import polars as pl
 
 from audit.errors import ParameterError
-from audit.impact_design import EVENTS, build_design, build_panel, review_units
+from audit.impact_adjust import covariates, event_arrays
+from audit.impact_design import (
+    EVENTS,
+    Design,
+    build_design,
+    build_panel,
+    review_events,
+    review_units,
+)
 from audit.impact_stats import METRICS, Estimate, estimate, mean_paths
 
 if TYPE_CHECKING:
@@ -93,6 +101,7 @@ def estimate_impact(
     n_boot: int = 199,
     seed: int = 20_261_123,
     min_items: int = MIN_ITEMS,
+    adjust: bool = True,
 ) -> ImpactResult:
     """Effect of explanations and resolutions on conversion, traffic, review-page views, orders.
 
@@ -114,6 +123,9 @@ def estimate_impact(
     min_items
         Fewer distinct treated or control items than this: the verdict is "too thin to answer"
         and no number is printed.
+    adjust
+        Adjust for the other events on the same items (:mod:`audit.impact_adjust`): same
+        target, narrower intervals. False gives the plain stacked comparison.
 
     Returns
     -------
@@ -135,15 +147,19 @@ def estimate_impact(
         sales_df = sales_df.filter(pl.col("shop_id") == shop)
         reviews_df = reviews_df.filter(pl.col("shop_id") == shop)
     panel = build_panel(sales_df)
-    units = review_units(reviews_df, panel)
+    events_all = review_events(reviews_df, panel)
+    units = review_units(events_all)
+    arrays = event_arrays(events_all, panel) if adjust else None
 
     summary, study, paths = [], [], []
     for event in events:
         design = build_design(units, panel, event=event, window=window)
         placebo = build_design(units, panel, event=event, window=window, shift=window + 1)
         thin = min(design.n_treated_items, design.n_control_items) < min_items
-        est = estimate(panel, design, n_boot=n_boot, seed=seed)
-        plc = estimate(panel, placebo, n_boot=0, seed=seed)
+        est = estimate(panel, design, n_boot=n_boot, seed=seed,
+                       covariates=_covariates(arrays, design))
+        plc = estimate(panel, placebo, n_boot=0, seed=seed,
+                       covariates=_covariates(arrays, placebo))
         for metric in METRICS:
             summary.append(_summary_row(event, metric, est[metric], plc[metric], design, thin))
             study.append(_study_rows(event, metric, est[metric], thin))
@@ -153,6 +169,20 @@ def estimate_impact(
         event_study=pl.concat(study) if study else pl.DataFrame(schema=_study_schema()),
         paths=pl.concat(paths).select("event", pl.exclude("event")) if paths else pl.DataFrame(),
     )
+
+
+def _covariates(arrays: dict[str, np.ndarray] | None,
+                design: Design) -> tuple[np.ndarray, np.ndarray] | None:
+    """Covariates of the treated and control rows of ``design`` (None: no adjustment)."""
+    if arrays is None:
+        return None
+    ks = np.arange(-design.window, design.window + 1)
+    own = design.event if design.shift == 0 else None
+    x_t = covariates(arrays, design.unit_item, design.unit_day, ks,
+                     posted=design.unit_posted, rating=design.unit_rating, own_event=own)
+    x_c = covariates(arrays, design.pair_item, design.cohort_day[design.pair_cohort], ks,
+                     posted=design.pair_posted, rating=design.pair_rating, own_event=None)
+    return x_t, x_c
 
 
 def _summary_schema() -> dict[str, pl.DataType]:

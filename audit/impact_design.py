@@ -74,6 +74,11 @@ class Design:
     cohort_day: np.ndarray  # per cohort: e
     pair_cohort: np.ndarray  # per control pair: cohort index
     pair_item: np.ndarray  # per control pair: item row
+    unit_posted: np.ndarray  # per treated unit: its review's posting day p
+    unit_rating: np.ndarray  # per treated unit: its review's rating
+    pair_posted: np.ndarray  # per control pair: p
+    pair_rating: np.ndarray  # per control pair: rating
+    shift: int = 0  # placebo: event days moved this many days earlier
 
     @property
     def n_treated_items(self) -> int:
@@ -117,8 +122,17 @@ def build_panel(sales: pl.DataFrame) -> Panel:
                  dense("review_page_views"), cum)
 
 
-def review_units(reviews: pl.DataFrame, panel: Panel) -> pl.DataFrame:
-    """One row per item-day with exactly one neutral/negative review, with its event days.
+def review_units(events: pl.DataFrame) -> pl.DataFrame:
+    """Keep the units: item-days with exactly one neutral/negative review.
+
+    Item-days with several reviews are left out: which of them a later explanation belongs to
+    would be ambiguous for the item's conversion. Their events still count as "other events".
+    """
+    return events.filter(pl.len().over("i", "p") == 1)
+
+
+def review_events(reviews: pl.DataFrame, panel: Panel) -> pl.DataFrame:
+    """One row per neutral/negative review on an item of the panel, with its event days.
 
     Columns: i (item row), shop_id, rating, p (posting day index), explanation and resolution
     (first day index of each event, ``NEVER`` when it did not happen). Resolution follows
@@ -144,7 +158,6 @@ def review_units(reviews: pl.DataFrame, panel: Panel) -> pl.DataFrame:
             explanation=day_index(pl.col("explained_at")).fill_null(NEVER),
             resolution=day_index(resolved_at).fill_null(NEVER),
         )
-        .filter(pl.len().over("i", "p") == 1)
         .sort("i", "p")
     )
 
@@ -197,4 +210,9 @@ def build_design(units: pl.DataFrame, panel: Panel, *, event: str, window: int,
         cohort_day=cohorts["e"].to_numpy().astype(np.int64) - shift,
         pair_cohort=pairs["gg"].to_numpy().astype(np.int64),
         pair_item=pairs["i"].to_numpy().astype(np.int64),
+        unit_posted=treated["p"].to_numpy().astype(np.int64),
+        unit_rating=treated["rating"].to_numpy(),
+        pair_posted=pairs["p"].to_numpy().astype(np.int64),
+        pair_rating=pairs["rating"].to_numpy(),
+        shift=shift,
     )

@@ -110,11 +110,17 @@ def _windows(arr: np.ndarray, item: np.ndarray, day: np.ndarray, ks: np.ndarray)
     return arr[item[:, None], day[:, None] + ks[None, :]]
 
 
-def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int) -> dict[str, Estimate]:
+def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
+             covariates: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Estimate]:
     """Every metric of ``METRICS`` for one design, with ``n_boot`` clustered replicates.
 
     Replicate weights are drawn per item from ``numpy.random.default_rng(seed)``; the point
-    estimate is the replicate with all weights one.
+    estimate is the replicate with all weights one. ``covariates`` (treated rows x days x p,
+    control rows x days x p; see :mod:`audit.impact_adjust`) switch on the regression
+    adjustment: each side's mean relative change is moved by ``beta'(xbar_side - xbar_all)``,
+    with ``beta`` the pooled within-group slopes of the rows' relative changes on their
+    covariates (weighted as in the estimate, fitted per day on the full sample; p is small
+    against thousands of rows, so refitting it per replicate would change little).
     """
     w = design.window
     ks = np.arange(-w, w + 1)
@@ -140,31 +146,84 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int) -> dict[st
     # Each unit counts once, whatever its item's size: weight 1 / pre-window traffic. With sums
     # weighted by size instead, the busiest items (most reviews, so most overlapping events)
     # would dominate both the estimate and its noise.
-    size_t = 1.0 / np.maximum(t_win["visitors"][:, pre].sum(1), 1.0)
-    size_c = 1.0 / np.maximum(c_win["visitors"][:, pre].sum(1), 1.0)
+    base_t = 1.0 / np.maximum(t_win["visitors"][:, pre].sum(1), 1.0)
+    base_c = scale / np.maximum(c_win["visitors"][:, pre].sum(1), 1.0)
     rng = np.random.default_rng(seed)
     weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
     n_rep = weights.shape[0]
-    sums: dict[str, list[np.ndarray]] = {m: [] for m in METRICS}
-    chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, u_n + p_n)))
-    for start in range(0, n_rep, chunk):
-        wb = weights[start:start + chunk].T  # items x b
-        wu, wp = wb[design.unit_item], wb[design.pair_item]
-        wc = wp * (scale * size_c)[:, None]
-        wu = wu * size_t[:, None]
-        for metric, ((y_t, e_t, ok_t), (y_c, e_c, ok_c)) in parts.items():
-            wt, wcm = wu * ok_t[:, None], wc * ok_c[:, None]
-            sums[metric].append(np.stack([wt.T @ y_t, wt.T @ e_t, wcm.T @ y_c, wcm.T @ e_c]))
+    n_p = 0 if covariates is None else covariates[0].shape[2]
+    chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, (u_n + p_n) * (1 + n_p))))
     result = {}
-    for metric, chunks in sums.items():
-        s4 = np.concatenate(chunks, axis=1)  # 4 x replicates x days
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_day = (s4[0] / s4[1]) / (s4[2] / s4[3]) - 1
-            tot = s4[:, :, post].sum(2)
-            overall = (tot[0] / tot[1]) / (tot[2] / tot[3]) - 1
-        result[metric] = Estimate(ks, by_day[0], float(overall[0]), by_day[1:], overall[1:],
+    for metric, ((y_t, e_t, ok_t), (y_c, e_c, ok_c)) in parts.items():
+        at, ac = base_t * ok_t, base_c * ok_c
+        # Columns: every event day, then the post window as a whole.
+        yt, et = _with_total(y_t, post), _with_total(e_t, post)
+        yc, ec = _with_total(y_c, post), _with_total(e_c, post)
+        n_k = yt.shape[1]
+        beta = ext = exc = None
+        if covariates is not None:
+            xt, xc = _with_post(covariates[0], e_t, post), _with_post(covariates[1], e_c, post)
+            beta = _slopes(yt, et, xt, at, yc, ec, xc, ac)  # (days + 1) x p
+            ext = (et[:, :, None] * xt).reshape(u_n, n_k * n_p)
+            exc = (ec[:, :, None] * xc).reshape(p_n, n_k * n_p)
+        rows = []
+        for start in range(0, n_rep, chunk):
+            wb = weights[start:start + chunk].T  # items x b
+            wt = wb[design.unit_item] * at[:, None]
+            wc = wb[design.pair_item] * ac[:, None]
+            s_ty, s_te = wt.T @ yt, wt.T @ et  # b x (days + 1)
+            s_cy, s_ce = wc.T @ yc, wc.T @ ec
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_t, r_c = s_ty / s_te, s_cy / s_ce
+                if beta is not None:
+                    x_t = (wt.T @ ext).reshape(-1, n_k, n_p)
+                    x_c = (wc.T @ exc).reshape(-1, n_k, n_p)
+                    x_all = (x_t + x_c) / (s_te + s_ce)[:, :, None]
+                    r_t = r_t - ((x_t / s_te[:, :, None] - x_all) * beta).sum(2)
+                    r_c = r_c - ((x_c / s_ce[:, :, None] - x_all) * beta).sum(2)
+                rows.append(r_t / r_c - 1)
+        eff = np.vstack(rows)  # replicates x (days + 1)
+        result[metric] = Estimate(ks, eff[0, :-1], float(eff[0, -1]), eff[1:, :-1], eff[1:, -1],
                                   _naive(t_win, metric, pre, post))
     return result
+
+
+def _with_total(x: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Rows x (days + 1): every day, then the sum over the post window."""
+    return np.column_stack([x, x[:, post].sum(1)])
+
+
+def _with_post(x: np.ndarray, e: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Append the post-window covariates: their baseline-weighted mean over days 0..window."""
+    e_post = e[:, post]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xp = np.einsum("rk,rkp->rp", e_post, x[:, post]) / e_post.sum(1)[:, None]
+    return np.concatenate([x, np.nan_to_num(xp)[:, None, :]], axis=1)
+
+
+def _slopes(yt: np.ndarray, et: np.ndarray, xt: np.ndarray, at: np.ndarray, yc: np.ndarray,
+            ec: np.ndarray, xc: np.ndarray, ac: np.ndarray) -> np.ndarray:
+    """Per day: weighted least squares of relative change on [1, treated, covariates].
+
+    A row's relative change is y / e - 1, weighted by a x e (its weight in the ratio
+    estimate). Returns the covariates' slopes, (days + 1) x p.
+    """
+    y, e, x = np.vstack([yt, yc]), np.vstack([et, ec]), np.vstack([xt, xc])
+    a = np.concatenate([at, ac])
+    d = np.concatenate([np.ones(at.size), np.zeros(ac.size)])
+    n_k, p = y.shape[1], x.shape[2]
+    beta = np.zeros((n_k, p))
+    for k in range(n_k):
+        wk = a * e[:, k]
+        ok = wk > 0
+        if ok.sum() <= 2 * (p + 2):
+            continue
+        z = y[ok, k] / e[ok, k] - 1
+        design = np.column_stack([np.ones(ok.sum()), d[ok], x[ok, k]])
+        xtw = design.T * wk[ok]
+        # Normal equations (a tiny p x p system); pinv copes with a covariate that is all zero.
+        beta[k] = (np.linalg.pinv(xtw @ design) @ (xtw @ z))[2:]
+    return beta
 
 
 def _observed_and_baseline(
