@@ -198,8 +198,10 @@ def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyF
 def _explanation(
     reviews: pl.LazyFrame, case_cols: pl.LazyFrame, *, as_of: datetime
 ) -> pl.LazyFrame:
+    # Only explained reviews can breach; dropping the rest first keeps the join small.
     rev = reviews.select("review_id", "reviewed_at", "explanation_text", "explained_at").filter(
-        pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of)
+        (pl.col("explanation_text").is_not_null() | pl.col("explained_at").is_not_null())
+        & (pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of))
     )
     joined = case_cols.select("case_id", "review_id").join(rev, on="review_id", how="inner")
     days = _hours(pl.col("explained_at"), pl.col("reviewed_at")) / 24.0
