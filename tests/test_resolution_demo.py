@@ -195,3 +195,20 @@ def test_cli_missing_table_is_a_structural_error(tmp_path):
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "required table" in result.output
+
+
+def test_backlog_peaks_in_the_demo_burst_while_agents_stay_flat(demo, demo_dir):
+    from datetime import date, timedelta
+
+    t, as_of = demo
+    facts = json.loads((demo_dir / "truth" / "facts.json").read_text("utf-8"))
+    burst = [date.fromisoformat(d) for d in facts["handling"]["burst_days"]]
+    start, end = parse_month("2026-10")
+    audit = analyse_resolution(t["reviews"], t["cases"], t["contacts"], t["agents"],
+                               month_start=start, month_end=end, as_of=as_of)
+    backlog = audit.backlog.collect()
+    peak = backlog.row(backlog["open_cases"].arg_max(), named=True)
+    assert burst[0] <= peak["date"] <= burst[-1] + timedelta(days=5)
+    normal = backlog.filter(pl.col("date").dt.month() == 10)
+    assert peak["open_cases"] > 2 * normal["open_cases"].median()
+    assert peak["active_agents"] <= normal["active_agents"].max()
