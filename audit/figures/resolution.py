@@ -63,7 +63,7 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
     z, text = [], []
     for a in agents:
         z.append([cell[(a, c)]["rate"] if (a, c) in cell else None for c in cats])
-        text.append([f"{cell[(a, c)]['rate']:.0%}<br>{cell[(a, c)]['resolved']}/"
+        text.append([f"{cell[(a, c)]['rate']:.1%}<br>{cell[(a, c)]['resolved']}/"
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
     fig = go.Figure(go.Heatmap(
         z=z, x=cats, y=agents, text=text, texttemplate="%{text}", textfont={"size": 10},
