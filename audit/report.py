@@ -41,7 +41,7 @@ from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_
 from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
-from audit.pack.run import NotebookRun, run_notebooks
+from audit.pack.run import KernelPool, NotebookRun, run_notebooks
 
 if TYPE_CHECKING:
     from audit.dataset import Dataset
@@ -208,6 +208,7 @@ def build_monthly_pack(
     out: Path | str = "reports",
     notebooks_dir: Path | str | None = None,
     workers: int = 2,
+    warm_kernels: bool = True,
     progress: Progress | None = None,
 ) -> PackResult:
     """Build ``OUT/MONTH/``: the month's management pack (see the module docstring).
@@ -225,6 +226,9 @@ def build_monthly_pack(
         The notebooks to run (default: the repository's ``notebooks/``).
     workers
         Notebooks run at once (2 fits a 2-core machine).
+    warm_kernels
+        Start and warm one kernel per notebook while the exports are validated
+        (:class:`audit.pack.run.KernelPool`); False starts each kernel when its turn comes.
     progress
         Called with one line per step (the CLI prints them).
 
@@ -244,6 +248,8 @@ def build_monthly_pack(
     target = params.out / params.month
     tmp = Path(tempfile.mkdtemp(prefix=f".{params.month}.building-", dir=params.out))
     kept = False
+    # Kernels start and import while GX validates (that import leaves a core idle).
+    pool = KernelPool(len(sources), sources[0].parent) if warm_kernels else None
     try:
         from audit.dataset import load_dataset, write_snapshot
 
@@ -262,11 +268,18 @@ def build_monthly_pack(
 
         nb_parameters = params.notebook_parameters(snapshot.resolve())
         runs: list[NotebookRun] = []
+        crashed: list[BaseException] = []
 
         def _run() -> None:
+            try:
+                _run_all()
+            except BaseException as exc:  # re-raised in the main thread after join
+                crashed.append(exc)
+
+        def _run_all() -> None:
             runs.extend(run_notebooks(
                 sources, tmp / NOTEBOOKS, nb_parameters, workers=workers,
-                order=_execution_order(sources, target),
+                order=_execution_order(sources, target), pool=pool,
                 on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
                 on_done=lambda r: say(
                     f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
@@ -281,6 +294,8 @@ def build_monthly_pack(
             runner.join()  # never leave kernels running into a folder about to be removed
         t = time.perf_counter()
         clock.steps["notebooks_wall"] = t - nb_started
+        if crashed:
+            raise crashed[0]
 
         copy_plotly_js(tmp)
         pages = [(p.stem, _title(p.stem, params.lang)) for p in sources]
@@ -325,5 +340,7 @@ def build_monthly_pack(
         result.outputs = [target / p.relative_to(tmp) for p in outputs] + [target / "manifest.json"]
         return result
     finally:
+        if pool is not None:
+            pool.close()
         if not kept:
             shutil.rmtree(tmp, ignore_errors=True)

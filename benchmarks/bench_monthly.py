@@ -1,6 +1,6 @@
 """Benchmark: the whole demo pack (``review-audit monthly``), where the time goes, peak memory.
 
-Usage: ``uv run python benchmarks/bench_monthly.py [--runs 1] [--workers 2] [--shops 3]``
+Usage: ``uv run python benchmarks/bench_monthly.py [--runs 1] [--workers 2] [--shops 3] [--cold]``
 
 Generates the seeded demo (``review-audit demo`` defaults, ``--shops`` shops) once into
 ``benchmarks/_data/monthly-demo/`` (gitignored), then builds the 2026-10 pack into
@@ -25,7 +25,8 @@ _CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from audit.report import build_monthly_pack
-r = build_monthly_pack(sys.argv[1], month="2026-10", out=sys.argv[2], workers=int(sys.argv[3]))
+r = build_monthly_pack(sys.argv[1], month="2026-10", out=sys.argv[2], workers=int(sys.argv[3]),
+                       warm_kernels=sys.argv[4] == "warm")
 print(json.dumps({"wall": time.perf_counter() - t0,
                   "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "kernel_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
@@ -48,13 +49,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--shops", type=int, default=3)
+    ap.add_argument("--cold", action="store_true", help="no warm kernel pool (to compare)")
     args = ap.parse_args()
     data = ensure_demo(args.shops)
     out = DATA / "monthly-reports"
     for run in range(args.runs):
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(out),
-                               str(args.workers)], capture_output=True, text=True, check=False)
+                               str(args.workers), "cold" if args.cold else "warm"],
+                              capture_output=True, text=True, check=False)
         total = time.perf_counter() - started
         if proc.returncode:
             sys.exit(proc.stderr.strip().splitlines()[-1])

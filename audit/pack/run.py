@@ -1,14 +1,22 @@
 """Executing the report notebooks with papermill: parameters in, executed notebook out.
 
-Each notebook runs in its own kernel (papermill starts one per notebook; that start, ~1 s, is
-unavoidable). Kernels use the ``ipc`` transport: ipykernel 7 warns on every TCP start that the
-connection is unencrypted, and local sockets need no ports. Up to two notebooks run at once (the
-target machine has two cores; the kernels do the work, the threads here only wait on them).
+Each notebook runs in its own fresh kernel. Kernels use the ``ipc`` transport: ipykernel 7 warns
+on every TCP start that the connection is unencrypted, and local sockets need no ports. Up to two
+notebooks run at once (the target machine has two cores; the kernels do the work, the threads
+here only wait on them).
+
+Warm kernels (:class:`KernelPool`): a kernel's start and its first imports (polars, plotly, the
+analysis modules) cost 1-3 s per notebook. The pool starts one kernel per notebook and imports
+those modules in it while the orchestrator is still validating the exports (the Great
+Expectations import leaves a core idle), then hands each kernel to papermill through a small
+engine that lets papermill shut it down as usual. The warm-up runs with ``store_history=False``,
+so the executed notebook's cell numbers still start at 1; it defines no names.
 """
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,29 +60,171 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_first_line(str(exc))}"
 
 
-def run_notebook(source: Path, output: Path, parameters: dict[str, str], *,
-                 kernel_name: str = "python3", timeout: int = 600) -> NotebookRun:
-    """Run ``source`` with ``parameters`` into ``output``; never raises for a failing cell.
+#: Modules a warm kernel imports before its notebook runs (all used by the report notebooks).
+WARM_IMPORTS: tuple[str, ...] = ("polars", "plotly.graph_objects", "audit.charts",
+                                 "audit.dataset", "audit.figures", "audit.promises",
+                                 "audit.resolution", "audit.impact")
+_WARM_ENGINE = "review-audit-warm"
 
-    The executed notebook is written even when a cell fails (papermill adds a banner pointing
-    at the failing cell), so the failure can be read and rendered.
-    """
-    import papermill as pm
+
+def _kernel_config(sockets: str) -> object:
     from traitlets.config import Config
 
     config = Config()
     config.KernelManager.transport = "ipc"
-    started = time.perf_counter()
-    error = None
     # With ipc, the socket path prefix is the kernel's "ip"; two kernels started at once from
     # the same folder race for the same default paths ("kernel-ipc-N"), so each gets its own.
+    config.KernelManager.ip = str(Path(sockets) / "k")
+    return config
+
+
+def _register_warm_engine() -> str:
+    """Register (once) a papermill engine that runs a notebook on an already started kernel.
+
+    papermill's nbclient engine accepts a kernel manager (``km``) but then leaves that kernel
+    running; this engine marks the client as the kernel's owner, so it is shut down as usual.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if _WARM_ENGINE in papermill_engines._engines:  # noqa: SLF001 - no public lookup
+        return _WARM_ENGINE
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,  # noqa: ANN001, FBT002, PLR0913
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, km=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=km, **final)
+            client.owns_km = True  # shut the kernel down after the run, as for a cold start
+            return client.execute()
+
+    papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    return _WARM_ENGINE
+
+
+def start_warm_kernel(cwd: Path, sockets: Path, *, kernel_name: str = "python3",
+                      imports: Sequence[str] = WARM_IMPORTS) -> object:
+    """Start a kernel in ``cwd`` and import ``imports`` in it (no names defined, no history).
+
+    ``sockets`` is a folder for the kernel's ipc socket files (one per kernel).
+    """
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    sockets.mkdir(parents=True, exist_ok=True)
+    code = f"[__import__(m) for m in {list(imports)!r}] and None"
+
+    async def start() -> AsyncKernelManager:
+        km = AsyncKernelManager(kernel_name=kernel_name, config=_kernel_config(str(sockets)))
+        await km.start_kernel(cwd=str(cwd))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            reply = await kc.execute_interactive(code, store_history=False, timeout=120,
+                                                 output_hook=lambda _msg: None)
+            if reply["content"]["status"] != "ok":
+                await km.shutdown_kernel(now=True)
+                msg = f"warm-up imports failed: {reply['content'].get('evalue')}"
+                raise RuntimeError(msg)
+        finally:
+            kc.stop_channels()
+        return km
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(start())
+    finally:
+        loop.close()
+
+
+def shutdown_kernel(km: object) -> None:
+    """Stop a kernel that was started but never used."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(km.shutdown_kernel(now=True))  # type: ignore[attr-defined]
+    finally:
+        loop.close()
+
+
+class KernelPool:
+    """Kernels started and warmed in the background, one per notebook.
+
+    ``take()`` waits for the next warm kernel, or returns None when warming failed (the
+    notebook then starts its own kernel, as papermill normally does). ``close()`` stops every
+    kernel nobody took; call it in a ``finally``.
+    """
+
+    def __init__(self, count: int, cwd: Path) -> None:
+        import queue
+
+        self._sockets = Path(tempfile.mkdtemp(prefix="ra-kernels-"))
+        self._ready: queue.Queue[object | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._start, args=(cwd, self._sockets / str(i)),
+                                          daemon=True, name=f"warm-kernel-{i}")
+                         for i in range(count)]
+        self._taken = 0
+        for t in self._threads:
+            t.start()
+
+    def _start(self, cwd: Path, sockets: Path) -> None:
+        try:
+            self._ready.put(start_warm_kernel(cwd, sockets))
+        except Exception:  # noqa: BLE001 - a cold start is the fallback
+            self._ready.put(None)
+
+    def take(self) -> object | None:
+        """Wait for the next warm kernel manager (None: start cold)."""
+        with self._lock:
+            if self._taken >= len(self._threads):
+                return None
+            self._taken += 1
+        return self._ready.get()
+
+    def close(self) -> None:
+        """Stop the kernels nobody took (waits for those still starting), remove socket dirs."""
+        import shutil
+
+        for t in self._threads:
+            t.join()
+        while not self._ready.empty():
+            km = self._ready.get()
+            if km is not None:
+                shutdown_kernel(km)
+        shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+def run_notebook(source: Path, output: Path, parameters: dict[str, str], *,
+                 kernel_name: str = "python3", timeout: int = 600,
+                 km: object | None = None) -> NotebookRun:
+    """Run ``source`` with ``parameters`` into ``output``; never raises for a failing cell.
+
+    The executed notebook is written even when a cell fails (papermill adds a banner pointing
+    at the failing cell), so the failure can be read and rendered. ``km``: a started kernel
+    manager (:class:`KernelPool`) to run on; None starts a fresh kernel.
+    """
+    import papermill as pm
+
+    started = time.perf_counter()
+    error = None
+    engine = {"engine_name": _register_warm_engine(), "km": km} if km is not None else {}
     with tempfile.TemporaryDirectory(prefix="ra-kernel-") as sockets:
-        config.KernelManager.ip = str(Path(sockets) / "k")
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=dict(parameters), kernel_name=kernel_name,
                 progress_bar=False, log_output=False, cwd=str(source.parent),
-                execution_timeout=timeout, config=config,
+                execution_timeout=timeout, config=_kernel_config(sockets), **engine,
             )
         except Exception as exc:  # noqa: BLE001 - any failure is reported with the notebook's name
             error = describe_failure(exc)
@@ -88,6 +238,7 @@ def run_notebooks(
     *,
     workers: int = 2,
     order: Sequence[Path] | None = None,
+    pool: KernelPool | None = None,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[NotebookRun], None] | None = None,
 ) -> list[NotebookRun]:
@@ -102,8 +253,9 @@ def run_notebooks(
     def one(source: Path) -> NotebookRun:
         if on_start:
             on_start(source.name)
+        km = pool.take() if pool is not None else None
         try:
-            result = run_notebook(source, out_dir / source.name, parameters)
+            result = run_notebook(source, out_dir / source.name, parameters, km=km)
         finally:
             _close_thread_loop()
         if on_done:
@@ -116,8 +268,8 @@ def run_notebooks(
     if sorted(start) != sorted(sources):
         msg = "order must be a permutation of sources"
         raise ValueError(msg)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        done = dict(zip(start, pool.map(one, start), strict=True))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        done = dict(zip(start, executor.map(one, start), strict=True))
     return [done[s] for s in sources]
 
 
