@@ -52,7 +52,8 @@ def test_pool_close_stops_kernels_nobody_took(tmp_path: Path) -> None:
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     pool = KernelPool(2, tmp_path)
     km = pool.take()
-    assert km is not None and km.has_kernel
+    assert km is not None
+    assert km.has_kernel
     pool.close()  # stops the untaken one
     from audit.pack.run import shutdown_kernel
 
