@@ -147,6 +147,11 @@ def audit_promises(
     )
 
 
+#: Columns compared across tables; cast to String once so that a Categorical on one side
+#: (a reader's choice) can neither break a join nor change a hash.
+_KEY_COLUMNS: list[str] = ["shop_id", "order_id", "buyer_id", "kind", "promise_id"]
+
+
 def _prepare_promises(
     promises: pl.LazyFrame,
     cases: pl.LazyFrame,
@@ -168,6 +173,7 @@ def _prepare_promises(
         .join(keys.drop("review_id"), on="case_id", how="left")
         .join(agents.select("agent_id", "cash_limit_cny"), on="agent_id", how="left")
         .with_columns(
+            pl.col(_KEY_COLUMNS).cast(pl.String),
             target_cny=pl.when(monetary).then(pl.col("amount_cny")).otherwise(None),
         )
         .sort("due_at", "promised_at", "promise_id")
@@ -180,7 +186,10 @@ def _prepare_fulfilments(fulfilments: pl.LazyFrame, as_of: datetime) -> pl.LazyF
     return (
         fulfilments.filter(pl.col("executed_at") <= as_of)
         .rename({"promise_id": "link_id"})
-        .with_columns(paid_cny=pl.col("amount_cny").fill_null(0.0))
+        .with_columns(
+            pl.col(*_KEY_COLUMNS[:-1], "link_id").cast(pl.String),
+            paid_cny=pl.col("amount_cny").fill_null(0.0),
+        )
         .sort("executed_at", "fulfilment_id")
         .with_row_index("frank")
     )

@@ -297,3 +297,13 @@ def test_demo_compensation_is_deterministic(tmp_path):
     for name in ("promises.csv", "fulfilments.csv", "truth/promise_truth.csv",
                  "truth/payment_truth.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_categorical_keys_on_one_side_still_match():
+    ps = [P("P1", "S1", "O1", "B1", "coupon", 5.0, at(0), at(24))]
+    fs = [F("F1", "S1", "O1", "B1", "coupon", 5.0, at(1))]
+    inputs = build(ps, fs).lazy()
+    inputs["fulfilments"] = inputs["fulfilments"].with_columns(
+        pl.col("shop_id", "kind").cast(pl.Categorical))
+    out = audit_promises(**inputs, as_of=AS_OF)
+    assert out.promises.collect()["status"].to_list() == ["kept"]
