@@ -151,21 +151,21 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
     rng = np.random.default_rng(seed)
     weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
     n_rep = weights.shape[0]
-    n_p = 0 if covariates is None else covariates[0].shape[2]
-    chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, (u_n + p_n) * (1 + n_p))))
+    chunk = max(1, min(n_rep, _CHUNK_ELEMENTS // max(1, u_n + p_n)))
     result = {}
     for metric, ((y_t, e_t, ok_t), (y_c, e_c, ok_c)) in parts.items():
         at, ac = base_t * ok_t, base_c * ok_c
         # Columns: every event day, then the post window as a whole.
         yt, et = _with_total(y_t, post), _with_total(e_t, post)
         yc, ec = _with_total(y_c, post), _with_total(e_c, post)
-        n_k = yt.shape[1]
         beta = ext = exc = None
         if covariates is not None:
             xt, xc = _with_post(covariates[0], e_t, post), _with_post(covariates[1], e_c, post)
             beta = _slopes(yt, et, xt, at, yc, ec, xc, ac)  # (days + 1) x p
-            ext = (et[:, :, None] * xt).reshape(u_n, n_k * n_p)
-            exc = (ec[:, :, None] * xc).reshape(p_n, n_k * n_p)
+            # beta is fixed across replicates, so each row's fitted adjustment beta'x is too:
+            # replicates only re-weight these (rows x days), not the p covariates.
+            ext = et * (xt * beta[None]).sum(2)
+            exc = ec * (xc * beta[None]).sum(2)
         rows = []
         for start in range(0, n_rep, chunk):
             wb = weights[start:start + chunk].T  # items x b
@@ -176,11 +176,10 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
             with np.errstate(divide="ignore", invalid="ignore"):
                 r_t, r_c = s_ty / s_te, s_cy / s_ce
                 if beta is not None:
-                    x_t = (wt.T @ ext).reshape(-1, n_k, n_p)
-                    x_c = (wc.T @ exc).reshape(-1, n_k, n_p)
-                    x_all = (x_t + x_c) / (s_te + s_ce)[:, :, None]
-                    r_t = r_t - ((x_t / s_te[:, :, None] - x_all) * beta).sum(2)
-                    r_c = r_c - ((x_c / s_ce[:, :, None] - x_all) * beta).sum(2)
+                    f_t, f_c = wt.T @ ext, wc.T @ exc  # b x (days + 1): sums of e x beta'x
+                    f_all = (f_t + f_c) / (s_te + s_ce)
+                    r_t = r_t - (f_t / s_te - f_all)
+                    r_c = r_c - (f_c / s_ce - f_all)
                 rows.append(r_t / r_c - 1)
         eff = np.vstack(rows)  # replicates x (days + 1)
         result[metric] = Estimate(ks, eff[0, :-1], float(eff[0, -1]), eff[1:, :-1], eff[1:, -1],
