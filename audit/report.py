@@ -316,13 +316,17 @@ def build_monthly_pack(
             raise NotebookFailed(msg)
 
         counts = lists.counts()
-        report_links = [PageLink(f"{stem}.html", title) for stem, title in pages]
+        report_links = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
+                                 f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
+        quarantine_links = [PageLink(f"{QUARANTINE}/{p.name}", p.name,
+                                     label("index.quarantine_file", params.lang))
+                            for p in sorted((tmp / QUARANTINE).glob("*.csv"))]
         action_links = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", params.lang),
                                  label("index.rows", params.lang).format(n=f"{counts[name]:,}"))
                         for name in pack_actions.WORKBOOKS]
         page = index_html(headline=headline, reports=report_links, actions=action_links,
                           quality=ds.reports, params=nb_parameters | {"data_dir": ""},
-                          notes=headline.notes)
+                          notes=headline.notes, quarantine=quarantine_links)
         (tmp / "index.html").write_text(page, "utf-8")
         shutil.rmtree(tmp / _SNAPSHOT)  # raw (unmasked) data: not part of the pack
         t = clock.step("index", t)

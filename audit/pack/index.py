@@ -29,6 +29,8 @@ class PageLink:
     href: str
     text: str
     note: str = ""
+    #: When set, the note is itself a link (e.g. the executed notebook beside its report).
+    note_href: str = ""
 
 
 _CSS = """
@@ -116,14 +118,16 @@ def quality_html(reports: Mapping[str, TableReport], lang: str) -> str:
 def _links(items: Sequence[PageLink]) -> str:
     lis = "".join(
         f'<li><a href="{_e(i.href)}">{_e(i.text)}</a>'
-        + (f' <span class="note">{_e(i.note)}</span>' if i.note else "") + "</li>"
+        + (f' <span class="note"><a href="{_e(i.note_href)}">{_e(i.note)}</a></span>'
+           if i.note_href else f' <span class="note">{_e(i.note)}</span>' if i.note else "")
+        + "</li>"
         for i in items)
     return f'<ul class="links">{lis}</ul>'
 
 
 def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequence[PageLink],
                quality: Mapping[str, TableReport], params: Mapping[str, str],
-               notes: Sequence[str] = ()) -> str:
+               notes: Sequence[str] = (), quarantine: Sequence[PageLink] = ()) -> str:
     """The whole index page as one HTML string (``lang`` from ``params``)."""
     lang = params["lang"]
     shop = params.get("shop") or label("index.all_shops", lang)
@@ -151,6 +155,7 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
 <h2>{_e(label("index.quality", lang))}</h2>
 <p>{_e(dq_note)}</p>
 {quality_html(quality, lang)}
+{_links(quarantine) if quarantine else ""}
 {note_html}
 <p class="note"><a href="manifest.json">manifest.json</a> · {_e(label("index.manifest", lang))}</p>
 </body>
