@@ -118,6 +118,8 @@ def build_action_lists(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of:
     """All three lists, collected together and masked."""
     by_agent, chase = chase_frames(tables, as_of=as_of, shop=shop)
     breaches, unverified = resolution_frames(tables, month=month, as_of=as_of, shop=shop)
+    # Money to the fen: sums of floats (0.1 + 0.2) must not reach a manager as 0.30000000000000004.
+    chase = chase.with_columns(pl.col("promised_cny", "covered_cny", "owed_cny").round(2))
     frames = pl.collect_all([mask_buyers(f) for f in (by_agent, chase, breaches, unverified)])
     return ActionLists(*frames)
 
