@@ -185,7 +185,7 @@ def test_headline_counts_match_the_rows():
 
 KINDS = ("shipping_refund", "cash_back", "gift")
 _profile = os.environ.get("HYPOTHESIS_PROFILE", "fast")
-N_EXAMPLES = 300 if _profile == "ci" else 120
+N_EXAMPLES = {"ci": 300, "thorough": 3000}.get(_profile, 120)
 
 
 @st.composite
@@ -197,14 +197,15 @@ def scenarios(draw):
         ps.append(P(
             f"P{i}", draw(st.sampled_from(("S1", "S2"))), draw(st.sampled_from(("O1", "O2", "O3"))),
             draw(st.sampled_from(("B1", "B2"))), draw(st.sampled_from(KINDS)),
-            draw(st.sampled_from((None, 0.0, 5.0, 10.0, 15.0))), at(promised),
+            draw(st.sampled_from((None, 0.0, 0.3, 5.0, 10.0, 15.0))), at(promised),
             at(promised + draw(st.integers(0, 8)) * 12), cond=draw(st.booleans()),
             agent=draw(st.sampled_from(("A1", "A2"))),
         ))
     n_f = draw(st.integers(0, 8))
     fs = [F(f"F{j}", draw(st.sampled_from(("S1", "S2"))),
             draw(st.sampled_from((None, "O1", "O2", "O3"))), draw(st.sampled_from(("B1", "B2"))),
-            draw(st.sampled_from(KINDS)), draw(st.sampled_from((None, 0.0, 5.0, 10.0))),
+            draw(st.sampled_from(KINDS)),
+            draw(st.sampled_from((None, 0.0, 0.1, 0.2, 2.5, 4.7, 5.0, 7.5, 10.0))),
             at(draw(st.integers(0, 30)) * 12),
             link=draw(st.sampled_from([None, "P9", *[p.promise_id for p in ps]])))
           for j in range(n_f)]
