@@ -55,7 +55,7 @@ def event_arrays(events: pl.DataFrame, panel: Panel) -> dict[str, np.ndarray]:
 def covariates(arrays: dict[str, np.ndarray], item: np.ndarray, day: np.ndarray,
                ks: np.ndarray, *, posted: np.ndarray, rating: np.ndarray,
                own_event: str | None) -> np.ndarray:
-    """Rows x days x (types x horizons), centred on each row's pre-window mean.
+    """Days x rows x (types x horizons), centred on each row's pre-window mean.
 
     ``posted``: each row's own review day (left out of the review counts); ``own_event``: the
     event type whose occurrence on day 0 is the row's own treatment (left out), or None.
@@ -63,7 +63,8 @@ def covariates(arrays: dict[str, np.ndarray], item: np.ndarray, day: np.ndarray,
     pre = ks < 0
     d = day[:, None] + ks[None, :]  # calendar day index of each cell
     age_own_review = d - posted[:, None]
-    cols = []
+    out = np.empty((ks.size, item.size, len(TYPES) * len(HORIZONS)))
+    j = 0
     for name in TYPES:
         cum = arrays[name]
         upto = cum[item[:, None], d + 1]
@@ -74,5 +75,6 @@ def covariates(arrays: dict[str, np.ndarray], item: np.ndarray, day: np.ndarray,
                 x = x - mine * ((age_own_review >= 0) & (age_own_review < h))
             if own_event == name:
                 x = x - ((ks[None, :] >= 0) & (ks[None, :] < h))
-            cols.append(x - x[:, pre].mean(1, keepdims=True))
-    return np.stack(cols, axis=2)
+            out[:, :, j] = (x - x[:, pre].mean(1, keepdims=True)).T
+            j += 1
+    return out

@@ -93,29 +93,27 @@ class Design:
 
 def build_panel(sales: pl.DataFrame) -> Panel:
     """Dense arrays from a ``sales_daily`` frame (duplicated item-days are summed)."""
-    day = (
-        sales.group_by("shop_id", "item_id", "date")
-        .agg(pl.col("visitors", "orders", "review_page_views").sum())
-    )
-    items = day.select("shop_id", "item_id").unique().sort("shop_id", "item_id").with_row_index("i")
-    if day.height == 0:
+    items = (sales.select("shop_id", "item_id").unique().sort("shop_id", "item_id")
+             .with_row_index("i"))
+    if sales.height == 0:
         z = np.zeros((0, 0))
         return Panel(items, np.datetime64("1970-01-01", "D"), z, z, z, np.zeros((0, 1), np.int64))
-    first = day["date"].min()
-    n_days = (day["date"].max() - first).days + 1
-    day = day.join(items, on=["shop_id", "item_id"]).with_columns(
-        d=(pl.col("date") - pl.lit(first)).dt.total_days()
+    first = sales["date"].min()
+    n_days = (sales["date"].max() - first).days + 1
+    day = sales.join(items, on=["shop_id", "item_id"]).select(
+        "i", "visitors", "orders", "review_page_views",
+        d=(pl.col("date") - pl.lit(first)).dt.total_days(),
     )
-    i, d = day["i"].to_numpy(), day["d"].to_numpy()
     shape = (items.height, n_days)
+    # One flat index per item-day; bincount sums duplicates (no group-by over string keys).
+    flat = day["i"].to_numpy().astype(np.int64) * n_days + day["d"].to_numpy()
+    size = shape[0] * n_days
 
     def dense(col: str) -> np.ndarray:
-        out = np.zeros(shape)
-        out[i, d] = day[col].to_numpy()
-        return out
+        return np.bincount(flat, weights=day[col].to_numpy().astype(float),
+                           minlength=size).reshape(shape)
 
-    present = np.zeros(shape, dtype=np.int64)
-    present[i, d] = 1
+    present = (np.bincount(flat, minlength=size) > 0).reshape(shape)
     cum = np.zeros((shape[0], n_days + 1), dtype=np.int64)
     np.cumsum(present, axis=1, out=cum[:, 1:])
     return Panel(items, np.datetime64(first, "D"), dense("visitors"), dense("orders"),

@@ -115,8 +115,8 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
     """Every metric of ``METRICS`` for one design, with ``n_boot`` clustered replicates.
 
     Replicate weights are drawn per item from ``numpy.random.default_rng(seed)``; the point
-    estimate is the replicate with all weights one. ``covariates`` (treated rows x days x p,
-    control rows x days x p; see :mod:`audit.impact_adjust`) switch on the regression
+    estimate is the replicate with all weights one. ``covariates`` (days x treated rows x p,
+    days x control rows x p; see :mod:`audit.impact_adjust`) switch on the regression
     adjustment: each side's mean relative change is moved by ``beta'(xbar_side - xbar_all)``,
     with ``beta`` the pooled within-group slopes of the rows' relative changes on their
     covariates (weighted as in the estimate, fitted per day on the full sample; p is small
@@ -160,12 +160,12 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
         yc, ec = _with_total(y_c, post), _with_total(e_c, post)
         beta = ext = exc = None
         if covariates is not None:
-            xt, xc = _with_post(covariates[0], e_t, post), _with_post(covariates[1], e_c, post)
+            xt, xc = _per_day(covariates[0], e_t, post), _per_day(covariates[1], e_c, post)
             beta = _slopes(yt, et, xt, at, yc, ec, xc, ac)  # (days + 1) x p
             # beta is fixed across replicates, so each row's fitted adjustment beta'x is too:
             # replicates only re-weight these (rows x days), not the p covariates.
-            ext = et * (xt * beta[None]).sum(2)
-            exc = ec * (xc * beta[None]).sum(2)
+            ext = et * np.column_stack([x @ b for x, b in zip(xt, beta, strict=True)])
+            exc = ec * np.column_stack([x @ b for x, b in zip(xc, beta, strict=True)])
         rows = []
         for start in range(0, n_rep, chunk):
             wb = weights[start:start + chunk].T  # items x b
@@ -192,36 +192,46 @@ def _with_total(x: np.ndarray, post: np.ndarray) -> np.ndarray:
     return np.column_stack([x, x[:, post].sum(1)])
 
 
-def _with_post(x: np.ndarray, e: np.ndarray, post: np.ndarray) -> np.ndarray:
-    """Append the post-window covariates: their baseline-weighted mean over days 0..window."""
-    e_post = e[:, post]
+def _per_day(x: np.ndarray, e: np.ndarray, post: np.ndarray) -> list[np.ndarray]:
+    """Covariates (days x rows x p) as one rows x p matrix per day, plus the post window's.
+
+    The post window's covariates are the days' covariates weighted by the row's baseline.
+    """
+    days = list(x)
+    acc = np.zeros(x.shape[1:])
+    for k in np.flatnonzero(post):
+        acc += e[:, k, None] * x[k]
     with np.errstate(divide="ignore", invalid="ignore"):
-        xp = np.einsum("rk,rkp->rp", e_post, x[:, post]) / e_post.sum(1)[:, None]
-    return np.concatenate([x, np.nan_to_num(xp)[:, None, :]], axis=1)
+        xp = acc / e[:, post].sum(1)[:, None]
+    return [*days, np.nan_to_num(xp)]
 
 
-def _slopes(yt: np.ndarray, et: np.ndarray, xt: np.ndarray, at: np.ndarray, yc: np.ndarray,
-            ec: np.ndarray, xc: np.ndarray, ac: np.ndarray) -> np.ndarray:
+def _slopes(yt: np.ndarray, et: np.ndarray, xt: list[np.ndarray], at: np.ndarray,
+            yc: np.ndarray, ec: np.ndarray, xc: list[np.ndarray], ac: np.ndarray) -> np.ndarray:
     """Per day: weighted least squares of relative change on [1, treated, covariates].
 
     A row's relative change is y / e - 1, weighted by a x e (its weight in the ratio
-    estimate). Returns the covariates' slopes, (days + 1) x p.
+    estimate). Solved by the normal equations, accumulated side by side (no stacked copies).
+    Returns the covariates' slopes, (days + 1) x p.
     """
-    y, e, x = np.vstack([yt, yc]), np.vstack([et, ec]), np.vstack([xt, xc])
-    a = np.concatenate([at, ac])
-    d = np.concatenate([np.ones(at.size), np.zeros(ac.size)])
-    n_k, p = y.shape[1], x.shape[2]
+    n_k, p = yt.shape[1], xt[0].shape[1]
     beta = np.zeros((n_k, p))
     for k in range(n_k):
-        wk = a * e[:, k]
-        ok = wk > 0
-        if ok.sum() <= 2 * (p + 2):
-            continue
-        z = y[ok, k] / e[ok, k] - 1
-        design = np.column_stack([np.ones(ok.sum()), d[ok], x[ok, k]])
-        xtw = design.T * wk[ok]
-        # Normal equations (a tiny p x p system); pinv copes with a covariate that is all zero.
-        beta[k] = (np.linalg.pinv(xtw @ design) @ (xtw @ z))[2:]
+        xtx = np.zeros((p + 2, p + 2))
+        xtz = np.zeros(p + 2)
+        n_ok = 0
+        for y, e, x, a, treated in ((yt, et, xt, at, 1.0), (yc, ec, xc, ac, 0.0)):
+            wk = a * e[:, k]
+            ok = wk > 0
+            n_ok += int(ok.sum())
+            z = y[ok, k] / e[ok, k] - 1
+            m = np.column_stack([np.ones(ok.sum()), np.full(ok.sum(), treated), x[k][ok]])
+            mw = m.T * wk[ok]
+            xtx += mw @ m
+            xtz += mw @ z
+        if n_ok > 2 * (p + 2):
+            # pinv copes with a covariate that is zero everywhere (no such events).
+            beta[k] = (np.linalg.pinv(xtx) @ xtz)[2:]
     return beta
 
 

@@ -39,7 +39,7 @@ def test_covariates_count_other_events_and_leave_out_the_units_own():
             col = np.array([sum(1 for d in day if 0 <= 20 + k - d < h) for k in ks], float)
             raw[f"{t}_{h}"] = col - col[ks < 0].mean()
     for j, name in enumerate(names):
-        np.testing.assert_allclose(x[0, :, j], raw[name], err_msg=name)
+        np.testing.assert_allclose(x[:, 0, j], raw[name], err_msg=name)
 
 
 def test_adjusted_estimate_matches_a_plain_weighted_ancova():
@@ -54,8 +54,8 @@ def test_adjusted_estimate_matches_a_plain_weighted_ancova():
         unit_posted=10 + g - 1, unit_rating=np.array(["negative"] * 20),
         pair_posted=np.repeat(10 + g - 1, 2), pair_rating=np.array(["negative"] * 40))
     ks = np.arange(-w, w + 1)
-    xt = rng.normal(size=(20, ks.size, 2))
-    xc = rng.normal(size=(40, ks.size, 2))
+    xt = rng.normal(size=(ks.size, 20, 2))
+    xc = rng.normal(size=(ks.size, 40, 2))
     got = estimate(panel, design, n_boot=0, seed=0, covariates=(xt, xc))["conversion"].overall
 
     # The simple way: one row per unit, post-window totals, weighted least squares by hand.
@@ -69,7 +69,7 @@ def test_adjusted_estimate_matches_a_plain_weighted_ancova():
             o = panel.orders[it, d + ks]
             level = o[pre].sum() / v[pre].sum()
             e_post = (v[post] * level).sum()
-            xr = (v[post] * level) @ x[r][post] / e_post
+            xr = (v[post] * level) @ x[post, r] / e_post
             rows.append((side == "t", o[post].sum() / e_post - 1,
                          weight[r] / v[pre].sum() * e_post, xr))
     treated = np.array([r[0] for r in rows], float)
