@@ -117,6 +117,13 @@ def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> No
         assert by_table[name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert by_table[name]["rows_read"] == len(_read_csv(path))
     assert m["packages"]["polars"] == pl.__version__
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / ".git").exists():
+        import subprocess
+
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        assert m["toolkit_git"]["commit"] == head
     assert {"validate", "snapshot", "headline", "render", "notebooks_wall"} <= set(
         m["steps_seconds"])
     assert set(m["notebooks_seconds"]) == {"alpha.ipynb", "beta.ipynb"}
