@@ -235,7 +235,7 @@ def monthly(
 
     from audit.report import build_monthly_pack
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,
                                 out=out, progress=lambda line: console.print(line, markup=False))
     total = sum(result.steps.values())

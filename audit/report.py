@@ -72,6 +72,17 @@ class PackResult:
     outputs: list[Path] = field(default_factory=list)
 
 
+#: Exports each known report cannot do without (beyond reviews and cases, which every pack
+#: needs). When one is absent the report and its headline numbers are skipped, and the index
+#: says why, instead of the whole pack failing on one missing export.
+REPORT_TABLES: dict[str, tuple[str, ...]] = {
+    "promises": ("promises", "fulfilments"),
+    "resolution": ("contacts",),
+    "impact": ("sales_daily",),
+}
+#: Exports every pack needs: a structural error (exit 2) when absent.
+PACK_TABLES: tuple[str, ...] = ("reviews", "cases")
+
 #: Reading order of the known reports (others follow alphabetically): the index's order.
 REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact")
 
@@ -166,14 +177,15 @@ def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
 
 
 def _in_process(tables: Mapping[str, pl.LazyFrame], ds: Dataset, params: PackParams, tmp: Path,
-                clock: _Clock, t: float) -> tuple[Headline, pack_actions.ActionLists, list[Path]]:
+                clock: _Clock, t: float, *, skip: set[str]
+                ) -> tuple[Headline, pack_actions.ActionLists, list[Path]]:
     """Headline numbers, action lists and data files, computed while the kernels run.
 
     In-process work overlaps the kernels: they spend much of their time importing and waiting.
     """
     headline = compute_headline(tables, month=params.month,
                                 as_of=date.fromisoformat(params.as_of),
-                                shop=params.shop)
+                                shop=params.shop, skip=skip)
     t = clock.step("headline", t)
     lists = pack_actions.build_action_lists(tables, month=params.month,
                                             as_of=headline.as_of, shop=params.shop)
@@ -255,7 +267,7 @@ def build_monthly_pack(
 
         say(f"{label('progress.validating', params.lang)} {params.data_dir} …")
         t = clock.step("parameters", t)
-        ds = load_dataset(params.data_dir)
+        ds = load_dataset(params.data_dir, require=PACK_TABLES)
         t = clock.step("validate", t)
         say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
             f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
@@ -265,6 +277,15 @@ def build_monthly_pack(
         snapshot = write_snapshot(ds, tmp / _SNAPSHOT)
         tables = load_dataset(snapshot).tables  # the typed Parquet, as the kernels see it
         t = clock.step("snapshot", t)
+
+        skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
+                   if (missing := [n for n in needs if n in ds.absent])}
+        skip_notes = [label("index.skipped", params.lang).format(
+            report=_title(stem, params.lang), tables=", ".join(missing))
+            for stem, missing in skipped.items()]
+        for note in skip_notes:
+            say(f"  {note}")
+        sources = [s for s in sources if s.stem not in skipped]
 
         nb_parameters = params.notebook_parameters(snapshot.resolve())
         runs: list[NotebookRun] = []
@@ -289,7 +310,8 @@ def build_monthly_pack(
         runner = threading.Thread(target=_run, name="notebooks")
         runner.start()
         try:
-            headline, lists, written = _in_process(tables, ds, params, tmp, clock, t)
+            headline, lists, written = _in_process(tables, ds, params, tmp, clock, t,
+                                                   skip=set(skipped))
         finally:
             runner.join()  # never leave kernels running into a folder about to be removed
         t = time.perf_counter()
@@ -326,7 +348,7 @@ def build_monthly_pack(
                         for name in pack_actions.WORKBOOKS]
         page = index_html(headline=headline, reports=report_links, actions=action_links,
                           quality=ds.reports, params=nb_parameters | {"data_dir": ""},
-                          notes=headline.notes, quarantine=quarantine_links)
+                          notes=[*skip_notes, *headline.notes], quarantine=quarantine_links)
         (tmp / "index.html").write_text(page, "utf-8")
         shutil.rmtree(tmp / _SNAPSHOT)  # raw (unmasked) data: not part of the pack
         t = clock.step("index", t)

@@ -300,3 +300,26 @@ def test_explanation_lift_interval_covers_the_true_lift(built, demo_dir: Path) -
     v = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))["values"]
     assert v["explanation_lift_ci_low"] <= true <= v["explanation_lift_ci_high"]
     assert v["explanation_lift_verdict"] == "lift"
+
+
+def test_missing_optional_exports_skip_their_report_not_the_pack(demo_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("agents", "reviews", "cases", "contacts"):
+        (data / f"{name}.csv").write_bytes((demo_dir / f"{name}.csv").read_bytes())
+    nbs = tiny_notebooks(tmp_path / "nbs", names=("promises", "resolution", "impact"))
+    result = build_monthly_pack(data, month=MONTH, out=tmp_path / "out", notebooks_dir=nbs)
+    pack = result.pack_dir
+    assert sorted(p.name for p in pack.glob("*.html")) == ["index.html", "resolution.html"]
+    h = json.loads((pack / "data" / "headline.json").read_text("utf-8"))
+    assert "promises_broken" not in h["values"]  # not 0: unknown
+    assert "explanation_lift" not in h["values"]
+    assert h["values"]["cohort_cases"] > 0
+    index = (pack / "index.html").read_text("utf-8")
+    assert "Compensation promises: skipped, no export for promises, fulfilments" in index
+    assert "Sales impact of explanations: skipped, no export for sales_daily" in index
+    assert '<div class="card" data-metric="promises_broken"><div class="k">' in index
+    (data / "reviews.csv").unlink()
+    with pytest.raises(StructuralError, match="reviews"):
+        build_monthly_pack(data, month=MONTH, out=tmp_path / "out2", notebooks_dir=nbs)

@@ -25,7 +25,7 @@ import polars as pl
 from audit.dates import parse_month
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
 #: Headline metrics in display order: (key, kind). kind drives formatting (audit.pack.fmt).
 METRICS: tuple[tuple[str, str], ...] = (
@@ -161,12 +161,15 @@ def impact_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: dat
 
 
 def _month_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date, shop: str,
-                   notes: list[str], impact: bool = True) -> dict[str, float | int | None]:
+                   notes: list[str], impact: bool = True,
+                   skip: Collection[str] = ()) -> dict[str, float | int | None]:
     values: dict[str, float | int | None] = {}
     parts = [("promises", promise_numbers), ("resolution", resolution_numbers)]
     if impact:
         parts.append(("impact", impact_numbers))
     for name, part in parts:
+        if name in skip:
+            continue
         try:
             values.update(part(tables, month=month, as_of=as_of, shop=shop))
         except (ImportError, AttributeError) as exc:
@@ -187,15 +190,19 @@ def has_reviews(tables: Mapping[str, pl.LazyFrame], *, month: str, shop: str = "
 
 
 def compute_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                     shop: str = "") -> Headline:
-    """Compute the month's and the previous month's headline numbers (module docstring)."""
+                     shop: str = "", skip: Collection[str] = ()) -> Headline:
+    """Compute the month's and the previous month's headline numbers (module docstring).
+
+    ``skip``: parts (promises, resolution, impact) whose inputs were not exported; their numbers
+    stay empty (shown as "—"), never 0.
+    """
     notes: list[str] = []
-    values = _month_numbers(tables, month=month, as_of=as_of, shop=shop, notes=notes)
+    values = _month_numbers(tables, month=month, as_of=as_of, shop=shop, notes=notes, skip=skip)
     prev = previous_month(month)
     prev_as_of = month_earlier(as_of)
     previous: dict[str, float | int | None] = {}
     if has_reviews(tables, month=prev, shop=shop):
         # The explanation lift is estimated over the whole panel, not per month: no "change".
         previous = _month_numbers(tables, month=prev, as_of=prev_as_of, shop=shop, notes=notes,
-                                  impact=False)
+                                  impact=False, skip=skip)
     return Headline(month, as_of, values, prev, prev_as_of, previous, tuple(notes))
