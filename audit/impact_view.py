@@ -62,20 +62,29 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
     else:
         head = (f"**No clear effect on conversion** after {what}: the 95% interval "
                 f"({_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}) includes zero.")
-    traffic = ("Traffic (visitors) did not move"
-               if vis["ci_low_pct"] is not None and vis["ci_low_pct"] <= 0 <= vis["ci_high_pct"]
-               else f"Traffic (visitors) changed by {_pct(vis['estimate_pct'])}")
+    vis_moved = vis["ci_low_pct"] is not None and not (
+        vis["ci_low_pct"] <= 0 <= vis["ci_high_pct"])
+    traffic = (
+        f"Traffic (visitors) moved too, by {_pct(vis['estimate_pct'])} (95% interval "
+        f"{_pct(vis['ci_low_pct'])} to {_pct(vis['ci_high_pct'])}): part of any change in sales "
+        "may come from more shoppers; see the traffic vs conversion chart."
+        if vis_moved else
+        f"Traffic (visitors) did not move ({_pct(vis['estimate_pct'])}), so any change in "
+        "sales comes from conversion, not from more shoppers."
+    )
+    gap = ("" if conv["estimate_pct"] is None or conv["naive_pct"] is None else
+           f" (here {abs(conv['naive_pct'] - conv['estimate_pct']):.1f} points away from the "
+           "event study)")
     return (
-        f"{head} {traffic} ({_pct(vis['estimate_pct'])}), so any change in sales comes from "
-        "conversion, not from more shoppers.\n\n"
-        f"The naive before/after comparison says {_pct(conv['naive_pct'])}. **Trust the event "
-        "study, not the naive number**: a review's dip in conversion partly recovers by itself "
-        "in the days after it, which is exactly when explanations are posted, so before/after "
-        "credits the explanation with a recovery that would have happened anyway. The event "
-        "study compares each item with items that got a review of the same rating in the same "
-        "shop on the same day but no explanation yet. Checks: pre-trend p = "
-        f"{conv['pretrend_p']}, placebo (events moved {_window(result) + 1} days earlier) "
-        f"{_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} treated and "
+        f"{head} {traffic}\n\n"
+        f"The naive before/after comparison says {_pct(conv['naive_pct'])}{gap}. **Trust the "
+        "event study, not the naive number**: explanations are posted while conversion is still "
+        "inside the review's own dip and recovery, and among other reviews and explanations on "
+        "the same item, so before/after mixes all of that into its number. The event study "
+        "compares each item with items that got a review of the same rating in the same shop on "
+        "the same day but no explanation yet, and adjusts for the other events on both. Checks: "
+        f"pre-trend p = {conv['pretrend_p']}, placebo (events moved {_window(result) + 1} days "
+        f"earlier) {_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} treated and "
         f"{conv['n_control']:,} control items."
     )
 

@@ -256,3 +256,24 @@ def test_coverage_over_100_seeds():
     # explanations posted around the same time push it up; either way it is not the effect.
     assert abs(np.mean(naive_bias[True])) > 2, numbers
     assert abs(np.mean(naive_bias[False])) > 2, numbers
+
+
+def test_verdict_text_says_which_number_to_trust(demo_result):
+    from audit.impact_view import display_summary, verdict_text
+
+    result, _ = demo_result
+    text = verdict_text(result, event="explanation")
+    assert text.startswith("**Yes: conversion rises by about +")
+    assert "Traffic (visitors) did not move" in text
+    assert "**Trust the event study, not the naive number**" in text
+    # Traffic that moved is said so, not explained away.
+    moved = result.summary.with_columns(
+        ci_low_pct=pl.when(pl.col("metric") == "visitors").then(0.5)
+        .otherwise(pl.col("ci_low_pct")))
+    text = verdict_text(result._replace(summary=moved), event="explanation")
+    assert "Traffic (visitors) moved too" in text
+    thin = result.summary.with_columns(verdict=pl.lit(THIN))
+    assert verdict_text(result._replace(summary=thin)).startswith("**Too thin to answer.**")
+    table = display_summary(result, lang="zh")
+    assert table.height == 8
+    assert "转化率" in table["metric"].to_list()
