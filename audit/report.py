@@ -210,6 +210,39 @@ def _in_process(tables: Mapping[str, pl.LazyFrame], ds: Dataset, params: PackPar
     return headline, lists, written
 
 
+def _render_pages(runs: list[NotebookRun], pack: Path, *, lang: str,
+                  say: Progress) -> list[tuple[str, str]]:
+    """Render every executed notebook (code shown for a failed one); return (stem, title)."""
+    copy_plotly_js(pack)
+    pages = [(Path(r.name).stem, _title(Path(r.name).stem, lang)) for r in runs]
+    nav = nav_html([("index.html", label("report.index", lang))]
+                   + [(f"{stem}.html", title) for stem, title in pages])
+    for run, (stem, title) in zip(runs, pages, strict=True):
+        say(f"  {label('progress.rendering', lang)} {stem}.html")
+        render_notebook(run.output, pack / f"{stem}.html", title=title, nav=nav, lang=lang,
+                        plotly_js_url=f"{ASSETS}/{PLOTLY_JS}", show_code=not run.ok)
+    return pages
+
+
+def _write_index(pack: Path, *, headline: Headline, lists: pack_actions.ActionLists,
+                 pages: list[tuple[str, str]], ds: Dataset, params: PackParams,
+                 notes: list[str]) -> None:
+    """Write index.html: headline, report and action-list links, data quality, notes."""
+    lang = params.lang
+    counts = lists.counts()
+    reports = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
+                        f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
+    quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
+                  for p in sorted((pack / QUARANTINE).glob("*.csv"))]
+    actions = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", lang),
+                        label("index.rows", lang).format(n=f"{counts[name]:,}"))
+               for name in pack_actions.WORKBOOKS]
+    shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
+    page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
+                      params=shown, notes=notes, quarantine=quarantine)
+    (pack / "index.html").write_text(page, "utf-8")
+
+
 def build_monthly_pack(
     data_dir: Path | str,
     *,
@@ -319,15 +352,7 @@ def build_monthly_pack(
         if crashed:
             raise crashed[0]
 
-        copy_plotly_js(tmp)
-        pages = [(p.stem, _title(p.stem, params.lang)) for p in sources]
-        nav = nav_html([("index.html", label("report.index", params.lang))]
-                       + [(f"{stem}.html", title) for stem, title in pages])
-        for run, (stem, title) in zip(runs, pages, strict=True):
-            say(f"  {label('progress.rendering', params.lang)} {stem}.html")
-            render_notebook(run.output, tmp / f"{stem}.html", title=title, nav=nav,
-                            lang=params.lang, plotly_js_url=f"{ASSETS}/{PLOTLY_JS}",
-                            show_code=not run.ok)
+        pages = _render_pages(runs, tmp, lang=params.lang, say=say)
         t = clock.step("render", t)
         failed = [r for r in runs if not r.ok]
         if failed:
@@ -337,19 +362,8 @@ def build_monthly_pack(
             msg = f"{what} (executed notebooks and HTML kept in {where})"
             raise NotebookFailed(msg)
 
-        counts = lists.counts()
-        report_links = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
-                                 f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
-        quarantine_links = [PageLink(f"{QUARANTINE}/{p.name}", p.name,
-                                     label("index.quarantine_file", params.lang))
-                            for p in sorted((tmp / QUARANTINE).glob("*.csv"))]
-        action_links = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", params.lang),
-                                 label("index.rows", params.lang).format(n=f"{counts[name]:,}"))
-                        for name in pack_actions.WORKBOOKS]
-        page = index_html(headline=headline, reports=report_links, actions=action_links,
-                          quality=ds.reports, params=nb_parameters | {"data_dir": ""},
-                          notes=[*skip_notes, *headline.notes], quarantine=quarantine_links)
-        (tmp / "index.html").write_text(page, "utf-8")
+        _write_index(tmp, headline=headline, lists=lists, pages=pages, ds=ds, params=params,
+                     notes=[*skip_notes, *headline.notes])
         shutil.rmtree(tmp / _SNAPSHOT)  # raw (unmasked) data: not part of the pack
         t = clock.step("index", t)
 
