@@ -22,7 +22,8 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict]:
     def fake(data_dir, **kwargs):
         seen.append({"data_dir": data_dir, **kwargs})
         kwargs["progress"]("✓ fake.ipynb 1.0 s")
-        return PackResult(tmp_path / "2026-10", None, {"validate": 1.0, "render": 0.5})
+        return PackResult(tmp_path / "2026-10", None, {"validate": 1.0, "render": 0.5},
+                          seconds=1.5)
 
     monkeypatch.setattr(audit.report, "build_monthly_pack", fake)
     return seen
