@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -87,3 +88,4 @@ def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -
     argv = lab_command(tmp_path, browser=True)
     assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
     assert argv[3] == f"--ServerApp.root_dir={tmp_path / 'notebooks'}"
+    assert ("--allow-root" in argv) == (os.geteuid() == 0)  # JupyterLab refuses root otherwise

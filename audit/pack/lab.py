@@ -7,6 +7,7 @@ sure that folder exists (generating the seeded demo if not) and builds the comma
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -36,4 +37,7 @@ def lab_command(root: Path, *, port: int | None = None, browser: bool = True) ->
         argv.append(f"--port={port}")
     if not browser:
         argv.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers and CI run as root; JupyterLab refuses to start as root without this.
+        argv.append("--allow-root")
     return argv
