@@ -89,3 +89,17 @@ def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -
     assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
     assert argv[3] == f"--ServerApp.root_dir={tmp_path / 'notebooks'}"
     assert ("--allow-root" in argv) == (os.geteuid() == 0)  # JupyterLab refuses root otherwise
+
+
+@pytest.mark.slow
+def test_monthly_end_to_end_on_the_demo(demo_dir: Path, tmp_path: Path) -> None:
+    """The README's command on the demo data, real notebooks, through the CLI."""
+    result = CliRunner().invoke(app, ["monthly", str(demo_dir), "--month", "2026-10",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    pack = tmp_path / "2026-10"
+    assert f"monthly pack written to {pack / 'index.html'}" in result.output
+    assert (pack / "index.html").is_file()
+    assert (pack / "manifest.json").is_file()
+    assert len(list((pack / "notebooks").glob("*.ipynb"))) == len(
+        list((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")))
