@@ -192,3 +192,29 @@ def test_execution_order_runs_the_longest_first(tmp_path: Path) -> None:
         "promises.ipynb": 4.5, "resolution.ipynb": 5.4, "impact.ipynb": 7.3}}), "utf-8")
     assert [p.stem for p in _execution_order(sources, tmp_path)] == [
         "new", "impact", "resolution", "promises"]
+
+
+def test_render_hides_code_and_tagged_cells_and_loads_plotly_once(tmp_path: Path) -> None:
+    import nbformat
+
+    from audit.pack.html import render_notebook
+
+    nb = nbformat.v4.new_notebook()
+    shown = nbformat.v4.new_code_cell("secret_code_1 = 1")
+    shown.outputs = [nbformat.v4.new_output("stream", name="stdout", text="visible output\n")]
+    hidden = nbformat.v4.new_code_cell("secret_code_2 = 2")
+    hidden.metadata["tags"] = ["remove_cell"]
+    hidden.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hidden output\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title <b>md</b>"), shown, hidden]
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    page = render_notebook(tmp_path / "x.ipynb", tmp_path / "x.html", title="T <&>",
+                           nav='<a href="index.html">Overview</a>', lang="zh").read_text("utf-8")
+    assert "visible output" in page
+    assert "secret_code" not in page
+    assert "hidden output" not in page
+    assert '<html lang="zh">' in page
+    assert "<title>T &lt;&amp;&gt;</title>" in page
+    assert page.count('<script src="assets/plotly.min.js"></script>') == 1
+    assert "require.min.js" not in page
+    assert "mathjax" not in page.lower()
+    assert '<nav class="ra-nav"><a href="index.html">Overview</a></nav>' in page

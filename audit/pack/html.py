@@ -44,10 +44,17 @@ def render_notebook(notebook: Path, target: Path, *, title: str, nav: str, lang:
     """
     import nbformat
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = title
+    config = Config()
+    # Cells tagged remove_cell (setup an analyst needs, a manager does not) leave the page.
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
     exporter = HTMLExporter(
+        config=config,
         template_name="pack",
         extra_template_basedirs=[str(_TEMPLATES)],
         exclude_input=not show_code,
@@ -56,10 +63,10 @@ def render_notebook(notebook: Path, target: Path, *, title: str, nav: str, lang:
     )
     exporter.require_js_url = ""
     exporter.mathjax_url = ""
+    exporter.language_code = lang  # ISO 639-1 (nbconvert validates it): "zh", "en"
     body, _ = exporter.from_notebook_node(
         nb,
-        resources={"plotly_js_url": plotly_js_url, "pack_nav": nav,
-                   "language_code": "zh-CN" if lang == "zh" else "en"},
+        resources={"plotly_js_url": plotly_js_url, "pack_nav": nav},
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, "utf-8")
