@@ -92,12 +92,18 @@ def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_monthly_end_to_end_on_the_demo(demo_dir: Path, tmp_path: Path) -> None:
-    """The README's command on the demo data, real notebooks, through the CLI."""
-    result = CliRunner().invoke(app, ["monthly", str(demo_dir), "--month", "2026-10",
-                                      "--out", str(tmp_path)])
+def test_monthly_end_to_end_on_the_demo(demo_dir: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's command on the demo data, real notebooks, through the CLI.
+
+    Relative paths, as the README types them: notebooks run in threads, so nothing may depend
+    on the process's working directory while they run (papermill's ``cwd`` used to move it).
+    """
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["monthly", os.path.relpath(demo_dir, tmp_path),
+                                      "--month", "2026-10", "--out", "reports/"])
     assert result.exit_code == 0, result.output
-    pack = tmp_path / "2026-10"
+    pack = tmp_path / "reports" / "2026-10"
     assert f"monthly pack written to {pack / 'index.html'}" in result.output
     assert (pack / "index.html").is_file()
     assert (pack / "manifest.json").is_file()

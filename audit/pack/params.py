@@ -70,7 +70,7 @@ def check_params(
     ...
     audit.errors.ParameterError: month '2026-13' has no month 13; expected 01-12
     """
-    data = Path(data_dir)
+    data = Path(data_dir).resolve()
     if not data.is_dir():
         msg = f"data folder {str(data)!r} does not exist or is not a folder"
         raise ParameterError(msg)
@@ -89,7 +89,9 @@ def check_params(
         msg = (f"shop must be a shop id (letters, digits, '_', '-', '.', at most 64), "
                f"got {shop!r}")
         raise ParameterError(msg)
-    out_dir = Path(out)
+    # Absolute from here on: notebooks run in threads, and a relative path must not depend on
+    # whatever the process's working directory is when a lazy scan finally runs.
+    out_dir = Path(out).resolve()
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"--out {str(out_dir)!r} exists and is not a folder"
         raise ParameterError(msg)

@@ -223,7 +223,7 @@ def run_notebook(source: Path, output: Path, parameters: dict[str, str], *,
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=dict(parameters), kernel_name=kernel_name,
-                progress_bar=False, log_output=False, cwd=str(source.parent),
+                progress_bar=False, log_output=False,
                 execution_timeout=timeout, config=_kernel_config(sockets), **engine,
             )
         except Exception as exc:  # noqa: BLE001 - any failure is reported with the notebook's name
