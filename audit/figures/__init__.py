@@ -29,11 +29,14 @@ def styled(fig: go.Figure, *, title: str | None = None, height: int = 380) -> go
         template="plotly_white",
         colorway=list(PALETTE),
         height=height,
-        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        # The title sits at the top of the container and the legend just above the plot area,
+        # so the top margin must hold both or they overlap.
+        margin={"l": 60, "r": 20, "t": 90 if title else 40, "b": 50},
         font={"family": "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', sans-serif",
               "size": 13},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     if title is not None:
-        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"})
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "yref": "container",
+                                 "y": 0.98, "yanchor": "top"})
     return fig
