@@ -170,11 +170,13 @@ def resolution(
         typer.Option("--as-of", help="YYYY-MM-DD; default: the last day with activity."),
     ] = None,
     sla_hours: Annotated[float, typer.Option(help="First-contact SLA in hours.")] = 24.0,
+    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
 ) -> None:
     """Resolution rates by category and agent, timeliness and contact-protocol checks."""
     from audit.resolution_run import run_resolution
 
-    written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours)
+    written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours,
+                             shop=shop)
     typer.echo(f"resolution for {month} written to {out}: "
                + ", ".join(p.name for p in written.values()))
 

@@ -396,7 +396,11 @@ def test_cli_passes_its_options_to_run_resolution(monkeypatch, tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert calls[-1] == (tmp_path / "d", tmp_path / "o",
-                         {"month": "2026-10", "as_of": None, "sla_hours": 24.0})
+                         {"month": "2026-10", "as_of": None, "sla_hours": 24.0, "shop": None})
     result = CliRunner().invoke(app, [*args, "--as-of", "2026-11-30", "--sla-hours", "12"])
-    assert calls[-1][2] == {"month": "2026-10", "as_of": "2026-11-30", "sla_hours": 12.0}
+    assert calls[-1][2] == {"month": "2026-10", "as_of": "2026-11-30", "sla_hours": 12.0,
+                            "shop": None}
     assert "resolution_by_agent.csv" in result.output
+    result = CliRunner().invoke(app, [*args, "--shop", "S07"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1][2] == {"month": "2026-10", "as_of": None, "sla_hours": 24.0, "shop": "S07"}

@@ -212,3 +212,22 @@ def test_backlog_peaks_in_the_demo_burst_while_agents_stay_flat(demo, demo_dir):
     normal = backlog.filter(pl.col("date").dt.month() == 10)
     assert peak["open_cases"] > 2 * normal["open_cases"].median()
     assert peak["active_agents"] <= normal["active_agents"].max()
+
+
+def test_cli_shop_option_keeps_only_that_shops_cases(demo_dir, tmp_path):
+    reviews = pl.read_csv(demo_dir / "reviews.csv", try_parse_dates=True)
+    cases = pl.read_csv(demo_dir / "cases.csv")
+    cohort = cases.join(reviews.filter(pl.col("reviewed_at").dt.strftime("%Y-%m") == "2026-10"),
+                        on="review_id")
+    shop = cohort["shop_id"].mode().sort()[0]
+    assert cohort["shop_id"].n_unique() > 1  # otherwise the filter would prove nothing
+    mine = set(cohort.filter(pl.col("shop_id") == shop)["case_id"])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["resolution", str(demo_dir), "--month", "2026-10",
+                                      "--out", str(out), "--shop", shop])
+    assert result.exit_code == 0, result.output
+    assert pl.read_csv(out / "resolution_by_category.csv")["cases"].sum() == len(mine)
+    for name in ("protocol_breaches.csv", "unverified_claims.csv"):
+        ids = set(pl.read_csv(out / name)["case_id"])
+        assert ids, name
+        assert ids <= mine, name
