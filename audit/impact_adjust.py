@@ -4,9 +4,11 @@ Why: events are dense, so every window also holds other reviews, explanations an
 on the same item, and older ones whose influence ends inside the window. Their timing does not
 depend on the unit's treatment (the design's assumption), so they add no bias, but they move
 conversion a lot and make the interval wide. Adjusting for them the way a randomised experiment
-adjusts for pre-treatment covariates (Lin 2013: regression adjustment with covariates that the
-assignment does not affect stays consistent even when the linear model is wrong) removes much
-of that noise without assuming how long any effect lasts.
+adjusts for pre-treatment covariates (Lin 2013: with covariates that the assignment does not
+affect, a fixed adjustment cannot bias the comparison, only change its noise) removes much of
+that noise without assuming how long any effect lasts. The fit is log-linear
+(:func:`audit.impact_stats.estimate`): effects multiply conversion and pile up on busy items,
+where a linear fit of the relative change bends to a handful of items.
 
 Covariates, per unit row (treated unit or control pair) and event day k: for each event type
 (negative review, neutral review, explanation, resolution) and horizon h in ``HORIZONS``, the
