@@ -3,7 +3,8 @@
 Usage: ``uv run python benchmarks/bench_resolution.py [--cases 10000000] [--contacts 30000000]``
 
 Step 1 (a subprocess, so its memory is not counted) writes seeded Parquet files in the canonical
-layout to ``benchmarks/_data/resolution/`` (gitignored): one review per case, all reviews in the
+layout to ``benchmarks/_data/resolution/`` (gitignored; other sizes, e.g. ``--cases 1000000
+--contacts 3000000`` for a quick iteration, go to ``resolution-<cases>-<contacts>/``): one review per case, all reviews in the
 cohort month (the heaviest case: every row is in every group-by), ~2 reviews per buyer, 400
 agents, 20 shops, contacts spread over each case's first five days, 2% of them by a second
 agent. Step 2 (another subprocess) scans those files lazily, runs
@@ -27,6 +28,7 @@ import numpy as np
 import polars as pl
 
 DATA = Path(__file__).resolve().parent / "_data" / "resolution"
+DEFAULT_CASES, DEFAULT_CONTACTS = 10_000_000, 30_000_000
 AS_OF = datetime(2026, 11, 30, 23, 59, 59, 999999)
 
 
@@ -41,13 +43,21 @@ def _ts(base: str, secs: np.ndarray) -> pl.Series:
         "datetime64[us]"))
 
 
+def data_dir(n_cases: int, n_contacts: int) -> Path:
+    """Where the files of one size live, so a small iteration run keeps the 10M files."""
+    if (n_cases, n_contacts) == (DEFAULT_CASES, DEFAULT_CONTACTS):
+        return DATA
+    return DATA.with_name(f"resolution-{n_cases}-{n_contacts}")
+
+
 def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
     """Write reviews, cases, contacts, agents as Parquet (skipped when already there)."""
-    stamp = DATA / "stamp.json"
+    out = data_dir(n_cases, n_contacts)
+    stamp = out / "stamp.json"
     want = {"cases": n_cases, "contacts": n_contacts, "seed": seed}
     if stamp.is_file() and json.loads(stamp.read_text()) == want:
         return
-    DATA.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     n_agents, n_shops = 400, 20
     idx = np.arange(n_cases)
@@ -83,7 +93,7 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
         revised_at=pl.when(pl.col("revised_rating").is_not_null()).then("revised_at"),
         removed_at=pl.when(pl.lit(pl.Series(fate)).is_between(0.35, 0.43)).then("removed_at"),
     )
-    reviews.write_parquet(DATA / "reviews.parquet")
+    reviews.write_parquet(out / "reviews.parquet")
     case_agent = rng.integers(0, n_agents, n_cases)
     opened_s = rev_s + rng.exponential(3600, n_cases).astype(np.int64)
     cases = pl.DataFrame({
@@ -99,7 +109,7 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
         "outcome": pl.Series(rng.choice(["revised", "removed", "explained", "refused",
                                          "unreachable", "open"], n_cases)),
     })
-    cases.write_parquet(DATA / "cases.parquet")
+    cases.write_parquet(out / "cases.parquet")
     del reviews, cases
     which = np.sort(rng.integers(0, n_cases, n_contacts))
     other = rng.random(n_contacts) < 0.02
@@ -114,7 +124,7 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
                             opened_s[which] + rng.integers(0, 5 * 86400, n_contacts)),
         "reached": pl.Series(rng.random(n_contacts) < 0.5),
     })
-    contacts.write_parquet(DATA / "contacts.parquet")
+    contacts.write_parquet(out / "contacts.parquet")
     del contacts
     pl.DataFrame({
         "agent_id": _ids("A", np.arange(n_agents), 3),
@@ -122,16 +132,17 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
         "level": pl.Series(rng.choice(["novice", "senior"], n_agents)),
         "joined_on": pl.Series([date(2025, 1, 1)] * n_agents),
         "cash_limit_cny": pl.Series([20.0] * n_agents),
-    }).write_parquet(DATA / "agents.parquet")
+    }).write_parquet(out / "agents.parquet")
     stamp.write_text(json.dumps(want))
 
 
-def run() -> dict[str, object]:
+def run(n_cases: int, n_contacts: int) -> dict[str, object]:
     """Scan the files, analyse the cohort month, collect every output; time and peak RSS."""
     from audit.resolution import analyse_resolution, collect_outputs
 
+    src = data_dir(n_cases, n_contacts)
     started = time.perf_counter()
-    t = {n: pl.scan_parquet(DATA / f"{n}.parquet")
+    t = {n: pl.scan_parquet(src / f"{n}.parquet")
          for n in ("reviews", "cases", "contacts", "agents")}
     audit = analyse_resolution(t["reviews"], t["cases"], t["contacts"], t["agents"],
                                month_start=date(2026, 10, 1), month_end=date(2026, 10, 31),
@@ -148,15 +159,15 @@ def run() -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000_000)
-    parser.add_argument("--contacts", type=int, default=30_000_000)
+    parser.add_argument("--cases", type=int, default=DEFAULT_CASES)
+    parser.add_argument("--contacts", type=int, default=DEFAULT_CONTACTS)
     parser.add_argument("--step", choices=["all", "generate", "run"], default="all")
     args = parser.parse_args()
     if args.step == "generate":
         generate(args.cases, args.contacts)
         return
     if args.step == "run":
-        print(json.dumps(run()))
+        print(json.dumps(run(args.cases, args.contacts)))
         return
     me = [sys.executable, __file__, "--cases", str(args.cases), "--contacts", str(args.contacts)]
     t0 = time.perf_counter()
