@@ -61,8 +61,10 @@ def contact_summary(contacts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
     """One row per contacted case: everything the checks and timeliness need, in one pass.
 
     Columns: case_id, n_contacts, first_contact_at, last_contact_at, first_phone (earliest
-    phone call), first_unanswered (earliest unreached shop_im/private_im/sms contact). The
-    resolution analysis builds the very same plan, so ``pl.collect_all`` computes it once.
+    phone call), first_unanswered (earliest unreached shop_im/private_im/sms contact),
+    agent_lo / agent_hi (smallest and largest contacting agent_id: a buyer was contacted by two
+    or more agents exactly when these differ across the buyer's cases, so the 30M-contact log is
+    grouped once and the per-buyer agent lists are only built for the few buyers that breach).
     """
     msg = pl.col("channel") != "phone"
     return visible_contacts(contacts, as_of=as_of).group_by("case_id").agg(
@@ -71,7 +73,56 @@ def contact_summary(contacts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
         last_contact_at=pl.col("contacted_at").max(),
         first_phone=pl.col("contacted_at").filter(~msg).min(),
         first_unanswered=pl.col("contacted_at").filter(msg & ~pl.col("reached")).min(),
+        agent_lo=pl.col("agent_id").min(),
+        agent_hi=pl.col("agent_id").max(),
     )
+
+
+def case_facts(
+    reviews: pl.LazyFrame,
+    cases: pl.LazyFrame,
+    contacts: pl.LazyFrame,
+    *,
+    as_of: datetime,
+    shop: str | None = None,
+) -> pl.LazyFrame:
+    """One row per case opened at or before ``as_of``: the case, its review and its contacts.
+
+    The single place where cases meet reviews and the contact log. Every check, the unverified
+    claims and the resolution analysis read this one plan, so ``pl.collect_all`` runs the
+    10M x 10M join and the contact group-by once instead of once per consumer.
+
+    Parameters
+    ----------
+    reviews, cases, contacts
+        Canonical tables, unfiltered.
+    as_of
+        Cases opened later are dropped; contacts logged later are not summarised.
+    shop
+        Only this shop's cases (``None`` or ``""``: all). Safe for the checks: a buyer is
+        (shop_id, buyer_id), so no check looks across shops.
+
+    Returns
+    -------
+    LazyFrame
+        The case columns, the review's shop_id, buyer_id, reviewed_at, revised_rating,
+        revised_at, removed_at, explained_at and ``explanation_chars`` (characters of the
+        text), ``has_review`` (null when the case's review is missing: a left join keeps such
+        cases for the checks that do not need the review), and :func:`contact_summary`'s
+        columns (null for a case never contacted).
+    """
+    rev = reviews.select(
+        "review_id", "shop_id", "buyer_id", "reviewed_at", "revised_rating", "revised_at",
+        "removed_at", "explained_at",
+        explanation_chars=pl.col("explanation_text").str.len_chars(),
+        has_review=pl.lit(True),
+    )
+    facts = (
+        cases.filter(pl.col("opened_at") <= as_of)
+        .join(rev, on="review_id", how="left")
+        .join(contact_summary(contacts, as_of=as_of), on="case_id", how="left")
+    )
+    return (facts.filter(pl.col("shop_id") == shop) if shop else facts).cache()
 
 
 def detect_breaches(
@@ -97,22 +148,35 @@ def detect_breaches(
     LazyFrame with ``case_id, agent_id, check, detail`` (agent_id is the case's agent), sorted by
     case_id then check order.
     """
-    case_cols = cases.filter(pl.col("opened_at") <= as_of).select(
-        "case_id", "review_id", "agent_id", "category"
-    )
-    summary = contact_summary(contacts, as_of=as_of)
+    facts = case_facts(reviews, cases, contacts, as_of=as_of)
+    return sort_breaches(breaches_from_facts(facts, facts, contacts, agents, as_of=as_of))
+
+
+def breaches_from_facts(
+    facts: pl.LazyFrame,
+    target: pl.LazyFrame,
+    contacts: pl.LazyFrame,
+    agents: pl.LazyFrame,
+    *,
+    as_of: datetime,
+) -> pl.LazyFrame:
+    """The breach rows of the cases in ``target`` (unsorted), judged against all of ``facts``.
+
+    ``facts`` is :func:`case_facts`; ``target`` a row subset of it (e.g. a cohort month). The
+    per-case checks only look at ``target``, so detail sentences are built for the cases that
+    are reported and not for the whole log; ``multiple_agents`` still looks at every case of
+    the buyer in ``facts``. ``contacts`` is the raw log, read again only for the cases of
+    buyers who breach ``multiple_agents`` (to list their agents). Sort with
+    :func:`sort_breaches`.
+    """
     parts = [
-        _phone_too_early(summary),
-        _multiple_agents(reviews, case_cols, visible_contacts(contacts, as_of=as_of)),
-        _too_many_attempts(summary),
-        _novice_on_senior(case_cols, agents),
-        _explanation(reviews, case_cols, as_of=as_of),
+        _phone_too_early(target),
+        _multiple_agents(facts, target, visible_contacts(contacts, as_of=as_of)),
+        _too_many_attempts(target),
+        _novice_on_senior(target, agents),
+        _explanation(target, as_of=as_of),
     ]
-    found = pl.concat(parts, how="vertical")
-    return sort_breaches(
-        found.join(case_cols.select("case_id", "agent_id"), on="case_id", how="inner")
-        .select(*BREACH_COLUMNS)
-    )
+    return pl.concat(parts, how="vertical").select(*BREACH_COLUMNS)
 
 
 def sort_breaches(breaches: pl.LazyFrame) -> pl.LazyFrame:
@@ -144,33 +208,46 @@ def _phone_too_early(summary: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("first_unanswered").is_null()
             | (pl.col("first_phone") < pl.col("first_unanswered") + PHONE_AFTER)
         )
-    ).select("case_id", check=pl.lit("phone_too_early"), detail=detail)
+    ).select("case_id", "agent_id", check=pl.lit("phone_too_early"), detail=detail)
 
 
 def _multiple_agents(
-    reviews: pl.LazyFrame, case_cols: pl.LazyFrame, con: pl.LazyFrame
+    facts: pl.LazyFrame, target: pl.LazyFrame, con: pl.LazyFrame
 ) -> pl.LazyFrame:
-    # Reduce to distinct (case, agent) pairs before the joins: ~3 contacts per case become ~1.
-    pairs = con.select("case_id", "agent_id").unique()
-    buyer_of_case = case_cols.select("case_id", "review_id").join(
-        reviews.select("review_id", "shop_id", "buyer_id"), on="review_id", how="inner"
-    ).select("case_id", "shop_id", "buyer_id")
-    contacted = pairs.join(buyer_of_case, on="case_id", how="inner")
+    # A buyer has >= 2 distinct agents iff the smallest and largest contacting agent_id over the
+    # buyer's contacted cases differ: found from the per-case summary, without touching the log.
     buyer = ["shop_id", "buyer_id"]
+    contacted = facts.filter(pl.col("has_review") & pl.col("agent_lo").is_not_null())
+    flagged = (
+        contacted.group_by(buyer)
+        .agg(lo=pl.col("agent_lo").min(), hi=pl.col("agent_hi").max())
+        .filter(pl.col("lo") != pl.col("hi"))
+        .select(buyer)
+    )
+    # Only flagged buyers with a case in the target need their agent list.
+    target_hit = (
+        target.filter(pl.col("has_review") & pl.col("agent_lo").is_not_null())
+        .select("case_id", "agent_id", *buyer)
+        .join(flagged, on=buyer, how="semi")
+    )
+    buyers_hit = target_hit.select(buyer).unique()
+    their_cases = contacted.select("case_id", *buyer).join(buyers_hit, on=buyer, how="semi")
     per_buyer = (
-        contacted.select(*buyer, "agent_id").unique()
+        con.select("case_id", "agent_id")
+        .join(their_cases, on="case_id", how="inner")
+        .select(*buyer, "agent_id").unique()
         .group_by(buyer)
         .agg(agents=pl.col("agent_id").sort())
-        .filter(pl.col("agents").list.len() >= 2)  # noqa: PLR2004 - "two or more agents"
     )
-    cases_hit = contacted.select("case_id", *buyer).unique().join(per_buyer, on=buyer)
     detail = (
         pl.lit("buyer contacted by ")
         + pl.col("agents").list.len().cast(pl.String)
         + pl.lit(" agents across their cases: ")
         + pl.col("agents").list.join(", ")
     )
-    return cases_hit.select("case_id", check=pl.lit("multiple_agents"), detail=detail)
+    return target_hit.join(per_buyer, on=buyer).select(
+        "case_id", "agent_id", check=pl.lit("multiple_agents"), detail=detail
+    )
 
 
 def _too_many_attempts(summary: pl.LazyFrame) -> pl.LazyFrame:
@@ -180,40 +257,41 @@ def _too_many_attempts(summary: pl.LazyFrame) -> pl.LazyFrame:
         + pl.col("last_contact_at").dt.strftime(_TS) + pl.lit(f" (limit {MAX_ATTEMPTS})")
     )
     return summary.filter(pl.col("n_contacts") > MAX_ATTEMPTS).select(
-        "case_id", check=pl.lit("too_many_attempts"), detail=detail
+        "case_id", "agent_id", check=pl.lit("too_many_attempts"), detail=detail
     )
 
 
 def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyFrame:
-    hit = case_cols.join(agents.select("agent_id", "level"), on="agent_id", how="inner").filter(
-        (pl.col("level") == "novice") & pl.col("category").is_in(SENIOR_ONLY_CATEGORIES)
+    # Filter the cases first and semi-join the (few) novices: no 10M-row join with the agents.
+    novices = agents.filter(pl.col("level") == "novice").select("agent_id")
+    hit = case_cols.filter(pl.col("category").is_in(SENIOR_ONLY_CATEGORIES)).join(
+        novices, on="agent_id", how="semi"
     )
     detail = (
         pl.lit("novice agent ") + pl.col("agent_id") + pl.lit(" handled a ") + pl.col("category")
         + pl.lit(" case (tiers 3-5: service, quality, fraud are for senior agents)")
     )
-    return hit.select("case_id", check=pl.lit("novice_on_senior_category"), detail=detail)
+    return hit.select("case_id", "agent_id", check=pl.lit("novice_on_senior_category"),
+                      detail=detail)
 
 
-def _explanation(
-    reviews: pl.LazyFrame, case_cols: pl.LazyFrame, *, as_of: datetime
-) -> pl.LazyFrame:
-    # Only explained reviews can breach; dropping the rest first keeps the join small.
-    rev = reviews.select("review_id", "reviewed_at", "explanation_text", "explained_at").filter(
-        (pl.col("explanation_text").is_not_null() | pl.col("explained_at").is_not_null())
-        & (pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of))
-    )
-    joined = case_cols.select("case_id", "review_id").join(rev, on="review_id", how="inner")
+def _explanation(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
+    # An explanation stamped after as_of is not seen (neither its date nor its text).
+    visible = pl.col("explained_at").is_null() | (pl.col("explained_at") <= as_of)
     days = _hours(pl.col("explained_at"), pl.col("reviewed_at")) / 24.0
-    late = joined.filter(pl.col("explained_at") > pl.col("reviewed_at") + WINDOW).select(
+    late = facts.filter(
+        visible & (pl.col("explained_at") > pl.col("reviewed_at") + WINDOW)
+    ).select(
         "case_id",
+        "agent_id",
         check=pl.lit("explanation_late"),
         detail=pl.lit("explanation posted ") + _fmt(days) + pl.lit(" days after the review (")
         + pl.col("explained_at").dt.strftime(_TS) + pl.lit("; limit 30 days)"),
     )
-    n_chars = pl.col("explanation_text").str.len_chars()
-    long = joined.filter(n_chars > MAX_EXPLANATION_CHARS).select(
+    n_chars = pl.col("explanation_chars")
+    long = facts.filter(visible & (n_chars > MAX_EXPLANATION_CHARS)).select(
         "case_id",
+        "agent_id",
         check=pl.lit("explanation_too_long"),
         detail=pl.lit("explanation has ") + n_chars.cast(pl.String)
         + pl.lit(f" characters (limit {MAX_EXPLANATION_CHARS})"),
@@ -231,15 +309,15 @@ def unverified_claims(
     (both at or before ``as_of``). One row per case: ``case_id, agent_id, claimed_outcome``.
     """
     rev = reviews.select("review_id", "revised_rating", "revised_at", "removed_at")
+    facts = cases.filter(pl.col("opened_at") <= as_of).join(rev, on="review_id", how="left")
+    return claims_from_facts(facts, as_of=as_of).sort("case_id")
+
+
+def claims_from_facts(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
+    """:func:`unverified_claims` on :func:`case_facts` rows (unsorted), reusing its join."""
     shows_revised = (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= as_of)
     shows_removed = pl.col("removed_at") <= as_of
     verified = shows_revised.fill_null(False) | shows_removed.fill_null(False)
-    return (
-        cases.filter(
-            (pl.col("opened_at") <= as_of) & pl.col("outcome").is_in(["revised", "removed"])
-        )
-        .join(rev, on="review_id", how="left")
-        .filter(~verified)
-        .select("case_id", "agent_id", pl.col("outcome").alias("claimed_outcome"))
-        .sort("case_id")
+    return facts.filter(pl.col("outcome").is_in(["revised", "removed"]) & ~verified).select(
+        "case_id", "agent_id", pl.col("outcome").alias("claimed_outcome")
     )

@@ -32,13 +32,15 @@ from audit.resolution_stats import (
     wilson_low,
 )
 from audit.resolution_work import backlog_daily, workload_by_agent
-from audit.schema import CATEGORIES
+from audit.schema import CATEGORIES, table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 #: The platform's revision window.
 WINDOW = timedelta(days=30)
+#: The cases table's own columns, first in :func:`case_frame` (as before the shared join).
+CASE_COLUMNS: tuple[str, ...] = tuple(table("cases").schema)
 
 BY_AGENT_COLUMNS: tuple[str, ...] = (
     "agent_id", "cases", "eligible", "resolved", "rate", "ci_low", "ci_high", "expected",
@@ -98,15 +100,15 @@ def case_frame(
     hours_to_case_opened, hours_to_first_contact, sla_due (SLA deadline passed or contacted) and
     within_sla.
     """
-    rev = reviews.select(
-        "review_id", "shop_id", "buyer_id", "reviewed_at", "revised_rating", "revised_at",
-        "removed_at",
-    )
-    if shop:
-        rev = rev.filter(pl.col("shop_id") == shop)
-    first_contact = protocol.contact_summary(contacts, as_of=as_of).select(
-        "case_id", "first_contact_at", "n_contacts"
-    )
+    facts = protocol.case_facts(reviews, cases, contacts, as_of=as_of, shop=shop)
+    return case_status(facts, as_of=as_of, sla_hours=sla_hours)
+
+
+def case_status(facts: pl.LazyFrame, *, as_of: datetime, sla_hours: float = 24.0) -> pl.LazyFrame:
+    """:func:`case_frame` from :func:`audit.protocol.case_facts`, so the join is shared.
+
+    Keeps the cases whose review exists and was posted at or before ``as_of``.
+    """
     deadline = pl.col("reviewed_at") + WINDOW
     revised_at = pl.when(
         (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= deadline)
@@ -117,10 +119,9 @@ def case_frame(
     ).then(pl.col("removed_at"))
     sla = timedelta(hours=sla_hours)
     return (
-        cases.filter(pl.col("opened_at") <= as_of)
-        .join(rev, on="review_id", how="inner")
-        .filter(pl.col("reviewed_at") <= as_of)
-        .join(first_contact, on="case_id", how="left")
+        facts.filter(pl.col("reviewed_at") <= as_of)
+        .select(*CASE_COLUMNS, "shop_id", "buyer_id", "reviewed_at", "first_contact_at",
+                "n_contacts", "revised_rating", "revised_at", "removed_at")
         .with_columns(
             resolved_at=pl.min_horizontal(revised_at, removed_at),
             n_contacts=pl.col("n_contacts").fill_null(0).cast(pl.Int64),
@@ -228,8 +229,13 @@ def analyse_resolution(
     ResolutionAudit
         A named tuple of LazyFrames; collect them together (``pl.collect_all``) to share work.
     """
-    all_cases = case_frame(reviews, cases, contacts, as_of=as_of, sla_hours=sla_hours, shop=shop)
-    cohort = _with_expected(all_cases.filter(_in_month("reviewed_at", month_start, month_end)))
+    # One shared plan joins cases, reviews and the contact summary; every output reads it, so
+    # pl.collect_all runs the big join and the contact group-by once.
+    facts = protocol.case_facts(reviews, cases, contacts, as_of=as_of, shop=shop)
+    all_cases = case_status(facts, as_of=as_of, sla_hours=sla_hours)
+    in_cohort = (pl.col("reviewed_at") <= as_of) & _in_month("reviewed_at", month_start, month_end)
+    cohort = _with_expected(all_cases.filter(in_cohort))
+    cohort_facts = facts.filter(in_cohort)
 
     by_agent = (
         cohort.group_by("agent_id")
@@ -289,20 +295,16 @@ def analyse_resolution(
         .select(*BY_AGENT_CATEGORY_COLUMNS, "still_open")
     )
 
-    cohort_ids = cohort.select("case_id")
     # Workload and backlog count contacts of the shop's cases only; without a shop filter every
     # contact belongs to some case, so the 30M-row semi-join is skipped.
     shop_contacts = (contacts.join(all_cases.select("case_id"), on="case_id", how="semi")
                      if shop else contacts)
+    # The per-case checks and claims run on the cohort's rows only (details are built for the
+    # reported cases alone); multiple_agents still sees every case of the buyer.
     breaches = protocol.sort_breaches(
-        protocol.detect_breaches(reviews, cases, contacts, agents, as_of=as_of)
-        .join(cohort_ids, on="case_id", how="semi")
+        protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of)
     )
-    unverified = (
-        protocol.unverified_claims(reviews, cases, as_of=as_of)
-        .join(cohort_ids, on="case_id", how="semi")
-        .sort("case_id")
-    )
+    unverified = protocol.claims_from_facts(cohort_facts, as_of=as_of).sort("case_id")
     return ResolutionAudit(
         cases=cohort,
         by_agent=by_agent,
