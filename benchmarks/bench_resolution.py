@@ -4,10 +4,10 @@ Usage: ``uv run python benchmarks/bench_resolution.py [--cases 10000000] [--cont
 
 Step 1 (a subprocess, so its memory is not counted) writes seeded Parquet files in the canonical
 layout to ``benchmarks/_data/resolution/`` (gitignored; other sizes, e.g. ``--cases 1000000
---contacts 3000000`` for a quick iteration, go to ``resolution-<cases>-<contacts>/``): one review per case, all reviews in the
-cohort month (the heaviest case: every row is in every group-by), ~2 reviews per buyer, 400
-agents, 20 shops, contacts spread over each case's first five days, 2% of them by a second
-agent. Step 2 (another subprocess) scans those files lazily, runs
+--contacts 3000000`` for a quick iteration, go to ``resolution-<cases>-<contacts>/``): one
+review per case, all reviews in the cohort month (the heaviest case: every row is in every
+group-by), ~2 reviews per buyer, 400 agents, 20 shops, contacts spread over each case's first
+five days, 2% of them by a second agent. Step 2 (another subprocess) scans those files lazily, runs
 :func:`audit.resolution.analyse_resolution` and collects every output frame with
 ``pl.collect_all``; it reports wall seconds and the peak RSS of that process
 (``resource.getrusage``), which includes reading the Parquet files.
