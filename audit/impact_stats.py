@@ -160,7 +160,7 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
     base_c = scale / np.maximum(c_win["visitors"][:, pre].sum(1), 1.0)
     n_clusters = np.unique(np.concatenate([design.unit_item, design.pair_item])).size
     n_coef = 2 + (covariates[0].shape[-1] if covariates is not None else 0)
-    scale = np.sqrt(n_clusters / (n_clusters - n_coef)) if n_clusters > n_coef else np.nan
+    widen = np.sqrt(n_clusters / (n_clusters - n_coef)) if n_clusters > n_coef else np.nan
     rng = np.random.default_rng(seed)
     weights = np.vstack([np.ones((1, n_items)), rng.exponential(1.0, (n_boot, n_items))])
     n_rep = weights.shape[0]
@@ -189,7 +189,7 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
         eff = np.vstack(rows)  # replicates x (days + 1)
         # Small-sample factor: k coefficients (intercept, treated, p slopes) fitted on G item
         # clusters leave the replicates' spread short by about (G - k) / G (as HC1 / CR1).
-        eff[1:] = eff[0] + scale * (eff[1:] - eff[0])
+        eff[1:] = eff[0] + widen * (eff[1:] - eff[0])
         result[metric] = Estimate(ks, eff[0, :-1], float(eff[0, -1]), eff[1:, :-1], eff[1:, -1],
                                   _naive(t_win, metric, pre, post))
     return result

@@ -87,3 +87,19 @@ def test_adjusted_estimate_matches_a_plain_weighted_poisson_fit():
     expected = ((a[t] * y[t]).sum() / (a[t] * moved[t]).sum()) / (
         (a[c] * y[c]).sum() / (a[c] * moved[c]).sum()) - 1
     assert got == pytest.approx(expected, abs=1e-7)
+
+
+def test_interval_is_normal_on_the_replicates_sd():
+    from audit.impact_stats import Estimate
+
+    rng = np.random.default_rng(2)
+    boot = rng.normal(0.1, 0.02, (199, 3))
+    boot[5, 1] = np.nan  # a replicate with no usable rows that day is left out
+    est = Estimate(np.arange(-1, 2), np.array([0.0, 0.1, 0.12]), 0.11, boot, boot[:, 2], 0.2)
+    lo, hi = est.interval()
+    sd = boot[:, 2].std(ddof=1)
+    assert (lo, hi) == pytest.approx((0.11 - 1.959964 * sd, 0.11 + 1.959964 * sd))
+    day_lo, day_hi = est.day_intervals()
+    sd1 = np.nanstd(boot[:, 1], ddof=1)
+    assert day_lo[1] == pytest.approx(0.1 - 1.959964 * sd1)
+    assert day_hi[1] == pytest.approx(0.1 + 1.959964 * sd1)
