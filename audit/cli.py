@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from audit.errors import AuditError, NotebookFailed, ParameterError, StructuralError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 app = typer.Typer(
     name="review-audit",
@@ -201,7 +203,8 @@ def impact(
     from audit.impact import EVENTS, estimate_impact, summary_lines
 
     if event is not None and event not in EVENTS:
-        raise ParameterError(f"--event must be one of {', '.join(EVENTS)}, got {event!r}")
+        msg = f"--event must be one of {', '.join(EVENTS)}, got {event!r}"
+        raise ParameterError(msg)
     ds = load_dataset(data_dir, require=["sales_daily", "reviews"])
     result = estimate_impact(ds.tables["sales_daily"], ds.tables["reviews"],
                              events=EVENTS if event is None else (event,), window=window)

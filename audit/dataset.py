@@ -20,16 +20,19 @@ and never imports Great Expectations, so notebook kernels start fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from audit import io
 from audit.errors import StructuralError
 from audit.schema import TABLES, empty_frame, table
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Marker file of a snapshot folder.
 SNAPSHOT_FILE = "snapshot.json"

@@ -1,4 +1,4 @@
-"""One exception hierarchy, so the CLI can map known failures to exit codes and one-line messages."""
+"""One exception hierarchy, so the CLI maps known failures to exit codes and one-line messages."""
 
 
 class AuditError(Exception):

@@ -101,7 +101,7 @@ class Estimate:
 
 
 def _normal(est: np.ndarray, boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """est +- z x SD of the finite replicates, per column (nan with fewer than two)."""
+    """Estimate +- z x SD of the finite replicates, per column (nan with fewer than two)."""
     ok = np.isfinite(boot)
     n = ok.sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):

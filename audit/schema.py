@@ -89,7 +89,7 @@ def _c(name: str, dtype: pl.DataType, *, required: bool = True, allowed=None) ->
     return Column(name, dtype, required, allowed)
 
 
-S, F, I, B, D, T = pl.String(), pl.Float64(), pl.Int64(), pl.Boolean(), pl.Date(), DATETIME
+S, F, N, B, D, T = pl.String(), pl.Float64(), pl.Int64(), pl.Boolean(), pl.Date(), DATETIME
 
 AGENTS = Table(
     "agents",
@@ -187,10 +187,10 @@ SALES_DAILY = Table(
         _c("shop_id", S),
         _c("item_id", S),
         _c("date", D),
-        _c("visitors", I),
-        _c("page_views", I),
-        _c("review_page_views", I),
-        _c("orders", I),
+        _c("visitors", N),
+        _c("page_views", N),
+        _c("review_page_views", N),
+        _c("orders", N),
         _c("gmv_cny", F),
     ),
     key=("shop_id", "item_id", "date"),
