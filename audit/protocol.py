@@ -105,16 +105,17 @@ def case_facts(
     Returns
     -------
     LazyFrame
-        The case columns, the review's shop_id, buyer_id, reviewed_at, revised_rating,
-        revised_at, removed_at, explained_at and ``explanation_chars`` (characters of the
-        text), ``has_review`` (null when the case's review is missing: a left join keeps such
+        The case columns, the review's shop_id, buyer_id, reviewed_at, explained_at,
+        ``explanation_chars`` (characters of the text) and the two facts :func:`review_evidence`
+        reduces the revision/removal columns to (``resolved_at``, ``claim_verified``; fewer,
+        narrower columns through the 10M-row join), ``has_review`` (null when the case's review is missing: a left join keeps such
         cases for the checks that do not need the review), and :func:`contact_summary`'s
         columns (null for a case never contacted).
     """
     rev = reviews.select(
-        "review_id", "shop_id", "buyer_id", "reviewed_at", "revised_rating", "revised_at",
-        "removed_at", "explained_at",
+        "review_id", "shop_id", "buyer_id", "reviewed_at", "explained_at",
         explanation_chars=pl.col("explanation_text").str.len_chars(),
+        **review_evidence(as_of=as_of),
         has_review=pl.lit(True),
     )
     facts = (
@@ -308,16 +309,45 @@ def unverified_claims(
     review has ``revised_rating = positive`` with ``revised_at`` set, or ``removed_at`` set
     (both at or before ``as_of``). One row per case: ``case_id, agent_id, claimed_outcome``.
     """
-    rev = reviews.select("review_id", "revised_rating", "revised_at", "removed_at")
+    rev = reviews.select("review_id", claim_verified=review_evidence(as_of=as_of)["claim_verified"])
     facts = cases.filter(pl.col("opened_at") <= as_of).join(rev, on="review_id", how="left")
-    return claims_from_facts(facts, as_of=as_of).sort("case_id")
+    return claims_from_facts(facts).sort("case_id")
 
 
-def claims_from_facts(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
-    """:func:`unverified_claims` on :func:`case_facts` rows (unsorted), reusing its join."""
-    shows_revised = (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= as_of)
-    shows_removed = pl.col("removed_at") <= as_of
-    verified = shows_revised.fill_null(False) | shows_removed.fill_null(False)
+def claims_from_facts(facts: pl.LazyFrame) -> pl.LazyFrame:
+    """:func:`unverified_claims` on :func:`case_facts` rows (unsorted), reusing its join.
+
+    A case whose review is missing has a null ``claim_verified``: nothing verifies its claim.
+    """
+    verified = pl.col("claim_verified").fill_null(False)
     return facts.filter(pl.col("outcome").is_in(["revised", "removed"]) & ~verified).select(
         "case_id", "agent_id", pl.col("outcome").alias("claimed_outcome")
     )
+
+
+def review_evidence(*, as_of: datetime) -> dict[str, pl.Expr]:
+    """What the review export proves at ``as_of``, as expressions on the reviews table.
+
+    * ``resolved_at``: the earlier of a positive revision and a removal, each counted only
+      when within 30 days of the review and at or before ``as_of`` (the resolution
+      definition); null when not resolved.
+    * ``claim_verified``: the review shows a positive revision or a removal at or before
+      ``as_of``, no 30-day condition (a claim is about what happened). Never null.
+
+    Computed on the reviews before they are joined, so the join carries two columns instead
+    of revised_rating, revised_at and removed_at.
+    """
+    deadline = pl.col("reviewed_at") + WINDOW
+    positive = pl.col("revised_rating") == "positive"
+    revised_at = pl.when(
+        positive & (pl.col("revised_at") <= deadline) & (pl.col("revised_at") <= as_of)
+    ).then(pl.col("revised_at"))
+    removed_at = pl.when(
+        (pl.col("removed_at") <= deadline) & (pl.col("removed_at") <= as_of)
+    ).then(pl.col("removed_at"))
+    shows_revised = positive & (pl.col("revised_at") <= as_of)
+    shows_removed = pl.col("removed_at") <= as_of
+    return {
+        "resolved_at": pl.min_horizontal(revised_at, removed_at),
+        "claim_verified": shows_revised.fill_null(False) | shows_removed.fill_null(False),
+    }

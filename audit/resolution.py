@@ -110,22 +110,12 @@ def case_status(facts: pl.LazyFrame, *, as_of: datetime, sla_hours: float = 24.0
     Keeps the cases whose review exists and was posted at or before ``as_of``.
     """
     deadline = pl.col("reviewed_at") + WINDOW
-    revised_at = pl.when(
-        (pl.col("revised_rating") == "positive") & (pl.col("revised_at") <= deadline)
-        & (pl.col("revised_at") <= as_of)
-    ).then(pl.col("revised_at"))
-    removed_at = pl.when(
-        (pl.col("removed_at") <= deadline) & (pl.col("removed_at") <= as_of)
-    ).then(pl.col("removed_at"))
     sla = timedelta(hours=sla_hours)
     return (
         facts.filter(pl.col("reviewed_at") <= as_of)
         .select(*CASE_COLUMNS, "shop_id", "buyer_id", "reviewed_at", "first_contact_at",
-                "n_contacts", "revised_rating", "revised_at", "removed_at")
-        .with_columns(
-            resolved_at=pl.min_horizontal(revised_at, removed_at),
-            n_contacts=pl.col("n_contacts").fill_null(0).cast(pl.Int64),
-        )
+                "n_contacts", "resolved_at")  # resolved_at: protocol.review_evidence
+        .with_columns(n_contacts=pl.col("n_contacts").fill_null(0).cast(pl.Int64))
         .with_columns(is_resolved=pl.col("resolved_at").is_not_null())
         .with_columns(
             status=pl.when(pl.col("is_resolved")).then(pl.lit("resolved"))
@@ -138,7 +128,6 @@ def case_status(facts: pl.LazyFrame, *, as_of: datetime, sla_hours: float = 24.0
             within_sla=(pl.col("first_contact_at") <= pl.col("reviewed_at") + sla).fill_null(False),
         )
         .with_columns(is_eligible=pl.col("status") != "open")
-        .drop("revised_rating", "revised_at", "removed_at")
     )
 
 
@@ -304,7 +293,7 @@ def analyse_resolution(
     breaches = protocol.sort_breaches(
         protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of)
     )
-    unverified = protocol.claims_from_facts(cohort_facts, as_of=as_of).sort("case_id")
+    unverified = protocol.claims_from_facts(cohort_facts).sort("case_id")
     return ResolutionAudit(
         cases=cohort,
         by_agent=by_agent,
