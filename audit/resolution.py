@@ -290,9 +290,7 @@ def analyse_resolution(
                      if shop else contacts)
     # The per-case checks and claims run on the cohort's rows only (details are built for the
     # reported cases alone); multiple_agents still sees every case of the buyer.
-    breaches = protocol.sort_breaches(
-        protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of)
-    )
+    breaches = protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of)
     unverified = protocol.claims_from_facts(cohort_facts).sort("case_id")
     return ResolutionAudit(
         cases=cohort,
