@@ -111,7 +111,7 @@ def estimate_impact(
         Canonical ``sales_daily`` (one row per item per day).
     reviews
         Canonical ``reviews`` (neutral/negative ones are used; resolution = revised to positive
-        or removed within 30 days, as in docs/TEAM.md).
+        or removed within 30 days, as in docs/interfaces.md).
     events
         Any of ``explanation``, ``resolution``.
     window

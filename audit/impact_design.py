@@ -134,7 +134,7 @@ def review_events(reviews: pl.DataFrame, panel: Panel) -> pl.DataFrame:
 
     Columns: i (item row), shop_id, rating, p (posting day index), explanation and resolution
     (first day index of each event, ``NEVER`` when it did not happen). Resolution follows
-    docs/TEAM.md: revised to positive, or removed, within 30 days of the review.
+    docs/interfaces.md: revised to positive, or removed, within 30 days of the review.
     """
     first = panel.first_day.astype(object)
 

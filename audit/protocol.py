@@ -1,4 +1,4 @@
-"""Contact-protocol checks and unverified outcome claims (definitions: docs/TEAM.md, binding).
+"""Contact-protocol checks and unverified outcome claims (definitions: docs/interfaces.md, binding).
 
 The protocol (DOMAIN.md, seeds 000/001/003): message first and phone only after two days of
 unanswered messages; one buyer, one agent (the shared log exists so two agents do not chase the

@@ -1,6 +1,6 @@
 """The demo's truth is complete in both directions.
 
-Every protocol check of docs/TEAM.md and the unverified-claim rule are recomputed here the
+Every protocol check of docs/interfaces.md and the unverified-claim rule are recomputed here the
 simple way (Python dicts over the written CSV rows, no code shared with the generator), and the
 sets must equal truth/protocol_breaches.csv and truth/unverified_claims.csv exactly: the resolution
 analysis tests precision AND recall against them.
@@ -36,7 +36,7 @@ def _t(s: str) -> datetime | None:
 
 
 def expected_breaches(data: Path) -> set[tuple[str, str, str]]:
-    """(case_id, agent_id, check) for every case meeting a TEAM.md definition."""
+    """(case_id, agent_id, check) for every case meeting a docs/interfaces.md definition."""
     reviews = {r["review_id"]: r for r in _rows(data / "reviews.csv")}
     cases = {c["case_id"]: c for c in _rows(data / "cases.csv")}
     levels = {a["agent_id"]: a["level"] for a in _rows(data / "agents.csv")}

@@ -1,4 +1,4 @@
-"""Contact-protocol checks and unverified claims on hand-built frames (docs/TEAM.md definitions)."""
+"""Contact-protocol checks and unverified claims on hand-built frames (docs/interfaces.md definitions)."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ CHANNELS = ("shop_im", "private_im", "sms", "phone")
 
 
 def _reference(review_rows, case_rows, contact_rows, as_of):
-    """The TEAM.md definitions, literally: a search per phone call, sets per buyer."""
+    """The docs/interfaces.md definitions, literally: a search per phone call, sets per buyer."""
     buyer = {r["review_id"]: (r["shop_id"], r["buyer_id"]) for r in review_rows}
     case_buyer = {c["case_id"]: buyer[c["review_id"]] for c in case_rows}
     seen = [k for k in contact_rows if k["contacted_at"] <= as_of]

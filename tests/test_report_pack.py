@@ -3,7 +3,7 @@
 The stand-ins (tests/test_report_support.py) load the snapshot, draw a chart and show a table,
 like the real report notebooks, so these tests check the runner, not the analyses. The numbers
 on the index are checked against an independent, row-by-row computation of the definitions in
-docs/TEAM.md and against the demo truth.
+docs/interfaces.md and against the demo truth.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> No
 
 
 def _independent_resolution(demo_dir: Path, month: str, as_of: datetime) -> dict[str, float]:
-    """TEAM.md's "resolved" rule, written row by row (no polars, no audit code)."""
+    """docs/interfaces.md's "resolved" rule, written row by row (no polars, no audit code)."""
     reviews = {r["review_id"]: r for r in _read_csv(demo_dir / "reviews.csv")}
     first_contact: dict[str, datetime] = {}
     for c in _read_csv(demo_dir / "contacts.csv"):

@@ -14,7 +14,7 @@ The model follows DOMAIN.md (seeds 000-004); docs/demo.md states every number.
 - ~60% of reviews get a public explanation, explained_at = reviewed_at + U(0, 2 days) for half of
   them and U(3, 12 days) for the rest, independent of outcome and sales (the impact analysis
   relies on this).
-- Defects (docs/TEAM.md definitions) are injected into disjoint case sets and written to
+- Defects (docs/interfaces.md definitions) are injected into disjoint case sets and written to
   ``truth/protocol_breaches.csv`` and ``truth/unverified_claims.csv``. The normal model cannot
   produce any of them, so the truth is complete in both directions.
 

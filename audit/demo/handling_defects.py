@@ -2,7 +2,7 @@
 
 Each injection works on a set of cases disjoint from the others' (so one injection never
 creates another check by accident) and returns exactly the cases it changed; ``handling`` writes
-them to the truth. The definitions are those of docs/TEAM.md.
+them to the truth. The definitions are those of docs/interfaces.md.
 """
 
 from __future__ import annotations
