@@ -1,4 +1,4 @@
-"""Contact-protocol checks and unverified claims on hand-built frames (docs/interfaces.md definitions)."""
+"""Contact-protocol checks and unverified claims on hand-built frames (docs/interfaces.md)."""
 
 from __future__ import annotations
 
