@@ -26,3 +26,44 @@ def shared_data() -> Path:
     if not data.is_dir():
         pytest.skip(f"real review data not found at {data} (../shared is absent)")
     return data
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo validated once and written as the typed snapshot the monthly pack hands kernels."""
+    from audit.dataset import load_dataset, write_snapshot
+
+    snapshot = tmp_path_factory.mktemp("snapshot")
+    write_snapshot(load_dataset(demo_dir), snapshot)
+    return snapshot
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.fixture
+def run_report_notebook(demo_snapshot: Path, tmp_path: Path):
+    """Run ``notebooks/<name>`` on the demo snapshot with papermill (as the pack does).
+
+    Returns the executed notebook's code-cell outputs; fails the test on any cell error.
+    """
+    import json
+
+    from audit.pack.run import run_notebook
+
+    def run(name: str, **parameters: object) -> list[dict]:
+        out = tmp_path / name
+        params = {"data_dir": str(demo_snapshot), "month": "2026-10", "as_of": "", "shop": "",
+                  "lang": "en", **parameters}
+        result = run_notebook(NOTEBOOKS / name, out, params)
+        assert result.error is None, result.error
+        cells = json.loads(out.read_text("utf-8"))["cells"]
+        outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+        assert not [o for o in outputs if o["output_type"] == "error"]
+        for o in outputs:  # nbformat may store a text bundle as a list of lines
+            for mime, value in o.get("data", {}).items():
+                if isinstance(value, list):
+                    o["data"][mime] = "".join(value)
+        return outputs
+
+    return run

@@ -1,55 +1,19 @@
-"""notebooks/resolution.ipynb: committed clean, and runs top to bottom on the demo (slow)."""
+"""notebooks/resolution.ipynb runs top to bottom on the demo (slow), in both languages."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "resolution.ipynb"
-PARAMETERS = {"data_dir": "../data/demo", "month": "2026-10", "as_of": "", "shop": "",
-              "lang": "en"}
-
-
-def _cells():
-    return json.loads(NOTEBOOK.read_text("utf-8"))["cells"]
-
-
-def test_notebook_is_committed_without_outputs():
-    for cell in _cells():
-        if cell["cell_type"] == "code":
-            assert cell["outputs"] == []
-            assert cell["execution_count"] is None
-
-
-def test_first_code_cell_is_the_parameters_cell_with_the_team_defaults():
-    first = next(c for c in _cells() if c["cell_type"] == "code")
-    assert "parameters" in first["metadata"]["tags"]
-    namespace: dict[str, object] = {}
-    exec("".join(first["source"]), namespace)  # noqa: S102 - our own notebook's literals
-    assert {k: namespace[k] for k in PARAMETERS} == PARAMETERS
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_notebook_runs_on_a_demo_snapshot(demo_dir, tmp_path, lang):
-    from audit.dataset import load_dataset, write_snapshot
-    from audit.pack.run import run_notebook
-
-    snapshot = tmp_path / "snapshot"
-    write_snapshot(load_dataset(demo_dir), snapshot)
-    out = tmp_path / "resolution.ipynb"
-    run = run_notebook(NOTEBOOK, out, {**PARAMETERS, "data_dir": str(snapshot),
-                                       "shop": "" if lang == "en" else "S01", "lang": lang})
-    assert run.error is None, run.error
-    outputs = [o for c in json.loads(out.read_text("utf-8"))["cells"]
-               if c["cell_type"] == "code" for o in c["outputs"]]
-    assert not [o for o in outputs if o["output_type"] == "error"]
+def test_notebook_runs_on_a_demo_snapshot(run_report_notebook, demo_dir, lang):
+    outputs = run_report_notebook("resolution.ipynb", lang=lang,
+                                  shop="" if lang == "en" else "S01")
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 6
-    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     buyers = pl.read_csv(demo_dir / "reviews.csv")["buyer_id"].unique().to_list()
     assert not [b for b in buyers if f">{b}<" in html]  # no raw buyer id in any table
     if lang == "zh":
