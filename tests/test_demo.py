@@ -183,16 +183,20 @@ def test_burst_days_have_about_four_times_the_daily_volume(part) -> None:
     assert max(burst) <= PERIOD.end_month_last_day
 
 
+def _truth_cases(log, check: str) -> list[str]:
+    """Case ids the truth lists for one protocol check."""
+    breaches = log.truth["protocol_breaches"]
+    return breaches.filter(pl.col("check") == check)["case_id"].to_list()
+
+
 def test_explanation_timing_model(part) -> None:
     """Half within 0-2 days, the rest 3-12 days, except the injected late ones (31-45 days)."""
     _, log = part
     r = log.tables["reviews"].join(log.tables["cases"], on="review_id")
-    late = set(
-        log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_late")["case_id"]
-    )
+    late = _truth_cases(log, "explanation_late")
     d = r.filter(pl.col("explained_at").is_not_null()).with_columns(
         days=(pl.col("explained_at") - pl.col("reviewed_at")).dt.total_seconds() / 86400,
-        late=pl.col("case_id").is_in(list(late)),
+        late=pl.col("case_id").is_in(late),
     )
     normal = d.filter(~pl.col("late"))["days"]
     assert ((normal < 2) | ((normal >= 3) & (normal < 12))).all()
@@ -206,14 +210,12 @@ def test_explanation_timing_model(part) -> None:
 def test_explanation_and_review_text(part) -> None:
     _, log = part
     r = log.tables["reviews"].join(log.tables["cases"], on="review_id")
-    long_cases = set(
-        log.truth["protocol_breaches"].filter(pl.col("check") == "explanation_too_long")["case_id"]
-    )
+    long_cases = _truth_cases(log, "explanation_too_long")
     lengths = r.filter(pl.col("explanation_text").is_not_null()).with_columns(
         n=pl.col("explanation_text").str.len_chars()
     )
-    assert lengths.filter(~pl.col("case_id").is_in(list(long_cases)))["n"].max() <= 500
-    assert lengths.filter(pl.col("case_id").is_in(list(long_cases)))["n"].min() > 500
+    assert lengths.filter(~pl.col("case_id").is_in(long_cases))["n"].max() <= 500
+    assert lengths.filter(pl.col("case_id").is_in(long_cases))["n"].min() > 500
     assert (r["explanation_text"].is_null() == r["explained_at"].is_null()).all()
     assert r["review_text"].str.len_chars().min() >= 4
     assert r["review_text"].n_unique() > 1000
