@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
-from audit.errors import AuditError, NotebookFailed, ParameterError, StructuralError
+from audit.core.errors import AuditError, NotebookFailed, ParameterError, StructuralError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -106,7 +106,7 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from audit.dataset import SUMMARY_COLUMNS, load_dataset, summary_rows, write_quarantine
+    from audit.data.dataset import SUMMARY_COLUMNS, load_dataset, summary_rows, write_quarantine
 
     ds = load_dataset(data_dir)
     summary = Table(title=f"validate {data_dir}")
@@ -148,7 +148,7 @@ def promises(
     ] = None,
 ) -> None:
     """Match promises to payments: broken, late, partial, duplicate and unpromised money."""
-    from audit.promises_run import run_promises
+    from audit.promises.job import run_promises
 
     run = run_promises(data_dir, out, as_of=as_of)
     if run.quarantined:
@@ -175,7 +175,7 @@ def resolution(
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
 ) -> None:
     """Resolution rates by category and agent, timeliness and contact-protocol checks."""
-    from audit.resolution_run import run_resolution
+    from audit.resolution.job import run_resolution
 
     written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours,
                              shop=shop)
@@ -198,9 +198,9 @@ def impact(
     ] = None,
 ) -> None:
     """Do explanations and resolved reviews lift conversion? A staggered event study."""
-    from audit import io
-    from audit.dataset import load_dataset
-    from audit.impact import EVENTS, estimate_impact, summary_lines
+    from audit.data import outputs
+    from audit.data.dataset import load_dataset
+    from audit.impact.analysis import EVENTS, estimate_impact, summary_lines
 
     if event is not None and event not in EVENTS:
         msg = f"--event must be one of {', '.join(EVENTS)}, got {event!r}"
@@ -208,8 +208,8 @@ def impact(
     ds = load_dataset(data_dir, require=["sales_daily", "reviews"])
     result = estimate_impact(ds.tables["sales_daily"], ds.tables["reviews"],
                              events=EVENTS if event is None else (event,), window=window)
-    io.write_csv(result.summary, out / "impact_summary.csv")
-    io.write_csv(result.event_study, out / "event_study.csv")
+    outputs.write_csv(result.summary, out / "impact_summary.csv")
+    outputs.write_csv(result.event_study, out / "event_study.csv")
     for line in summary_lines(result):
         typer.echo(line)
     typer.echo(f"impact results written to {out}")
@@ -238,7 +238,7 @@ def monthly(
     """
     from rich.console import Console
 
-    from audit.report import build_monthly_pack
+    from audit.pack.build import build_monthly_pack
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,

@@ -106,7 +106,7 @@ def generate(items: int, days: int, reviews: int) -> None:
 
 
 def run() -> None:
-    from audit.impact import estimate_impact
+    from audit.impact.analysis import estimate_impact
 
     started = time.perf_counter()
     result = estimate_impact(pl.scan_parquet(DATA / "sales_daily.parquet"),

@@ -41,7 +41,7 @@ def sample():
         time.sleep(0.1)
 threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter()
-from audit.report import build_monthly_pack
+from audit.pack.build import build_monthly_pack
 r = build_monthly_pack(sys.argv[1], month="2026-10", out=sys.argv[2], workers=int(sys.argv[3]),
                        warm_kernels=sys.argv[4] == "warm")
 done.set()

@@ -113,8 +113,8 @@ def make_data(n_promises: int, n_fulfilments: int, seed: int = 42) -> dict[str, 
 
 
 def run_polars(data: Path, out: Path) -> None:
-    """The library's audit (audit.promises), reading the Parquet inputs lazily."""
-    from audit.promises import audit_promises
+    """The library's audit (audit.promises.analysis), reading the Parquet inputs lazily."""
+    from audit.promises.analysis import audit_promises
 
     t = {name: pl.scan_parquet(data / f"{name}.parquet") for name in
          ("promises", "fulfilments", "cases", "reviews", "agents")}

@@ -138,7 +138,7 @@ def generate(n_cases: int, n_contacts: int, seed: int = 7) -> None:
 
 def run(n_cases: int, n_contacts: int) -> dict[str, object]:
     """Scan the files, analyse the cohort month, collect every output; time and peak RSS."""
-    from audit.resolution import analyse_resolution, collect_outputs
+    from audit.resolution.analysis import analyse_resolution, collect_outputs
 
     src = data_dir(n_cases, n_contacts)
     started = time.perf_counter()

@@ -115,18 +115,18 @@ def generate(rows: int, bad: float, seed: int = 7) -> None:
 
 def run_one(name: str) -> dict:
     """Read and validate one table in this process; timings and peak RSS."""
-    from audit import contracts, io
+    from audit.data import contracts, exports
 
     c0, t0 = time.process_time(), time.perf_counter()
-    raw = io.read_export(DATA / f"{name}.csv", name)
-    typed, unreadable = io.parse_table(raw.frame, name)
+    raw = exports.read_export(DATA / f"{name}.csv", name)
+    typed, unreadable = exports.parse_table(raw.frame, name)
     c1, t1 = time.process_time(), time.perf_counter()
     contracts.load_contract(name)  # GX import + suite load, reported apart
     contracts._column_groups(name)
     c2, t2 = time.process_time(), time.perf_counter()
     problems = contracts.check_rows(typed, name, source_file=f"{name}.csv")
     c3, t3 = time.process_time(), time.perf_counter()
-    bad_rows = pl.concat([unreadable.select(io.ROW), problems.select(io.ROW)]).n_unique()
+    bad_rows = pl.concat([unreadable.select(exports.ROW), problems.select(exports.ROW)]).n_unique()
     return {
         "table": name, "rows": raw.frame.height, "read_s": round(t1 - t0, 2),
         "gx_import_s": round(t2 - t1, 2), "validate_s": round(t3 - t2, 2),

@@ -31,7 +31,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_snapshot(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo validated once and written as the typed snapshot the monthly pack hands kernels."""
-    from audit.dataset import load_dataset, write_snapshot
+    from audit.data.dataset import load_dataset, write_snapshot
 
     snapshot = tmp_path_factory.mktemp("snapshot")
     write_snapshot(load_dataset(demo_dir), snapshot)
@@ -49,7 +49,7 @@ def run_report_notebook(demo_snapshot: Path, tmp_path: Path):
     """
     import json
 
-    from audit.pack.run import run_notebook
+    from audit.pack.notebooks import run_notebook
 
     def run(name: str, **parameters: object) -> list[dict]:
         out = tmp_path / name

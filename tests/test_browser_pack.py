@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from test_report_support import make_notebook, repo_notebooks
 
-from audit.report import build_monthly_pack
+from audit.pack.build import build_monthly_pack
 
 if TYPE_CHECKING:
     from pathlib import Path

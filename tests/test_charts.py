@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from audit.charts import PLOTLY_MIMETYPE, cell_text, figure_bundle, table_html
-from audit.figures import PALETTE, styled
+from audit.core.charts import PLOTLY_MIMETYPE, cell_text, figure_bundle, table_html
+from audit.core.figure_style import PALETTE, styled
 
 
 def test_figure_bundle_has_plotly_json_and_a_div_without_plotly_js() -> None:

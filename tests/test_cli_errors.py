@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from audit.cli import app, handles_errors
-from audit.errors import AuditError, ParameterError, StructuralError
+from audit.core.errors import AuditError, ParameterError, StructuralError
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from test_dataset_helpers import GOOD, write_all, write_table
 
-from audit import contracts
-from audit.dataset import load_dataset
-from audit.errors import StructuralError
-from audit.schema import NON_MONETARY_KINDS, TABLE_SPECS
+from audit.core.errors import StructuralError
+from audit.data import contracts
+from audit.data.dataset import load_dataset
+from audit.data.schema import NON_MONETARY_KINDS, TABLE_SPECS
 
 
 def _bad(name: str, **changes: str | None) -> list[dict]:
@@ -184,7 +184,7 @@ def test_misspelled_expectation_fails_loudly(tmp_path: Path) -> None:
 
 
 def test_check_rows_on_empty_frame_finds_nothing() -> None:
-    from audit.schema import empty_frame
+    from audit.data.schema import empty_frame
 
     df = empty_frame("cases").with_columns(pl.lit(None, pl.Int64).alias("__row"))
     assert contracts.check_rows(df, "cases").height == 0

@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_dataset_helpers import GOOD, write_all, write_table
 
-from audit.dataset import (
+from audit.core.errors import StructuralError
+from audit.data.dataset import (
     load_dataset,
     summary_rows,
     write_quarantine,
     write_snapshot,
 )
-from audit.errors import StructuralError
-from audit.schema import TABLES, table
+from audit.data.schema import TABLES, table
 
 
 def test_every_table_is_there_with_its_schema_even_when_absent(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_snapshot_loads_without_great_expectations(tmp_path: Path) -> None:
     write_snapshot(load_dataset(tmp_path / "in"), tmp_path / "snap")
     code = textwrap.dedent(f"""
         import sys
-        from audit.dataset import load_dataset
+        from audit.data.dataset import load_dataset
         ds = load_dataset({str(tmp_path / "snap")!r}, require=["promises"])
         n = ds.tables["promises"].collect().height
         assert n == 2, n

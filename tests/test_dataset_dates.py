@@ -1,4 +1,4 @@
-"""audit.dates: the audit date is the end of its day; a month is its first and last day."""
+"""audit.core.dates: the audit date is the end of its day; a month is its first and last day."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from audit.dates import parse_as_of, parse_month
-from audit.errors import ParameterError
+from audit.core.dates import parse_as_of, parse_month
+from audit.core.errors import ParameterError
 
 
 def test_as_of_is_end_of_day() -> None:

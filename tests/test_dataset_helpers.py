@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from audit.schema import table
+from audit.data.schema import table
 
 GOOD: dict[str, list[dict[str, str | None]]] = {
     "agents": [

@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from audit.data.schema import TABLE_SPECS
 from audit.demo import DemoSpec, generate_demo, handling, text, world
-from audit.schema import TABLE_SPECS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -68,7 +68,7 @@ def test_tables_match_the_canonical_schema(part, name: str) -> None:
 
 
 def test_demo_passes_every_contract_of_load_dataset(demo_dir: Path) -> None:
-    from audit.dataset import load_dataset
+    from audit.data.dataset import load_dataset
 
     ds = load_dataset(demo_dir)
     for name in ("agents", "reviews", "cases", "contacts"):

@@ -9,10 +9,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from audit.core.errors import ParameterError
+from audit.data.schema import SALES_DAILY
 from audit.demo import handling, sales, world
 from audit.demo.generate import DemoSpec, _rng
-from audit.errors import ParameterError
-from audit.impact import (
+from audit.impact.analysis import (
     EVENT_STUDY_COLUMNS,
     SUMMARY_COLUMNS,
     THIN,
@@ -20,7 +21,6 @@ from audit.impact import (
     impact_headline,
     summary_lines,
 )
-from audit.schema import SALES_DAILY
 
 
 def _parts(seed: int, *, effect: bool, months: int = 3, shops: int = 3):
@@ -234,10 +234,10 @@ def _coverage_world(seed: int) -> dict:
     The same path as :func:`estimate_impact` (design, covariates, estimate), without the
     placebo and the other three metrics, so 100 worlds fit in the test's time budget.
     """
-    from audit.impact import _covariates
-    from audit.impact_adjust import event_arrays
-    from audit.impact_design import build_design, build_panel, review_events, review_units
-    from audit.impact_stats import estimate
+    from audit.impact.adjust import event_arrays
+    from audit.impact.analysis import _covariates
+    from audit.impact.design import build_design, build_panel, review_events, review_units
+    from audit.impact.stats import estimate
 
     effect = seed % 2 == 0  # half the worlds with the lifts, half without
     reviews, sales_df, facts = _parts(1000 + seed, effect=effect)
@@ -289,7 +289,7 @@ def test_coverage_over_100_seeds():
 
 
 def test_verdict_text_says_which_number_to_trust(demo_result):
-    from audit.impact_view import display_summary, verdict_text
+    from audit.impact.views import display_summary, verdict_text
 
     result, _ = demo_result
     text = verdict_text(result, event="explanation")

@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from audit.impact_adjust import HORIZONS, TYPES, covariates, event_arrays
-from audit.impact_design import NEVER, Design, Panel
-from audit.impact_stats import estimate
+from audit.impact.adjust import HORIZONS, TYPES, covariates, event_arrays
+from audit.impact.design import NEVER, Design, Panel
+from audit.impact.stats import estimate
 
 
 def _panel(n_items: int, n_days: int, rng: np.random.Generator) -> Panel:
@@ -90,7 +90,7 @@ def test_adjusted_estimate_matches_a_plain_weighted_poisson_fit():
 
 
 def test_interval_is_normal_on_the_replicates_sd():
-    from audit.impact_stats import Estimate
+    from audit.impact.stats import Estimate
 
     rng = np.random.default_rng(2)
     boot = rng.normal(0.1, 0.02, (199, 3))

@@ -8,7 +8,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.impact import EVENT_STUDY_COLUMNS, SUMMARY_COLUMNS
+from audit.impact.analysis import EVENT_STUDY_COLUMNS, SUMMARY_COLUMNS
 
 
 def test_impact_writes_both_files_with_exact_columns(demo_dir, tmp_path):

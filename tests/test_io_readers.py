@@ -12,9 +12,9 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_dataset_helpers import GOOD, text_frame
 
-from audit import io
-from audit.errors import StructuralError
-from audit.schema import table
+from audit.core.errors import StructuralError
+from audit.data import exports, outputs
+from audit.data.schema import table
 
 ZH_PROMISES = "承诺ID,工单号,客服,补偿类型,金额,承诺时间,截止时间,以改评为条件"
 ZH_ROWS = [
@@ -24,10 +24,10 @@ ZH_ROWS = [
 
 
 def _typed(path: Path, name: str) -> pl.DataFrame:
-    raw = io.read_export(path, name)
-    typed, problems = io.parse_table(raw.frame, name)
+    raw = exports.read_export(path, name)
+    typed, problems = exports.parse_table(raw.frame, name)
     assert problems.height == 0, problems
-    return typed.drop(io.ROW)
+    return typed.drop(exports.ROW)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,10 @@ def _write_variant(folder: Path, variant: str) -> Path:
     elif variant == "utf8-zh":
         (folder / "promises.csv").write_text("\n".join([ZH_PROMISES, *ZH_ROWS]), "utf-8")
     elif variant == "xlsx-text":
-        io.write_excel({"导出": english}, folder / "promises.xlsx")
+        outputs.write_excel({"导出": english}, folder / "promises.xlsx")
     elif variant == "xlsx-typed":
         typed = _typed(_write_variant(folder / "src", "utf8"), "promises")
-        io.write_excel({"Sheet1": typed}, folder / "promises.xlsx")
+        outputs.write_excel({"Sheet1": typed}, folder / "promises.xlsx")
     elif variant == "parquet-typed":
         typed = _typed(_write_variant(folder / "src", "utf8"), "promises")
         typed.write_parquet(folder / "promises.parquet")
@@ -70,7 +70,7 @@ def _write_variant(folder: Path, variant: str) -> Path:
         csv = english.rename(cols).write_csv()
         (folder / "Promises.CSV").write_bytes(b"\xef\xbb\xbf" + csv.encode())
     folder.mkdir(parents=True, exist_ok=True)
-    found = io.find_table_file(folder, "promises")
+    found = exports.find_table_file(folder, "promises")
     assert found is not None
     return found
 
@@ -104,7 +104,7 @@ def test_gb18030_only_characters_survive(tmp_path: Path) -> None:
 )
 def test_amount_formats(text: str, value: float) -> None:
     raw = text_frame("agents", [{**GOOD["agents"][0], "cash_limit_cny": text}])
-    typed, problems = io.parse_table(raw.with_row_index(io.ROW).cast({io.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
                                      "agents")
     assert problems.height == 0
     assert typed["cash_limit_cny"].item() == value
@@ -122,7 +122,7 @@ def test_amount_formats(text: str, value: float) -> None:
 )
 def test_datetime_formats(text: str, value: datetime) -> None:
     raw = text_frame("contacts", [{**GOOD["contacts"][0], "contacted_at": text}])
-    typed, problems = io.parse_table(raw.with_row_index(io.ROW).cast({io.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
                                      "contacts")
     assert problems.height == 0
     assert typed["contacted_at"].item() == value
@@ -131,7 +131,7 @@ def test_datetime_formats(text: str, value: datetime) -> None:
 @pytest.mark.parametrize("text", ["2026-10-03", "2026/10/3", "2026-10-03 00:00:00"])
 def test_date_formats(text: str) -> None:
     raw = text_frame("agents", [{**GOOD["agents"][0], "joined_on": text}])
-    typed, _ = io.parse_table(raw.with_row_index(io.ROW).cast({io.ROW: pl.Int64}), "agents")
+    typed, _ = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}), "agents")
     assert typed["joined_on"].item() == date(2026, 10, 3)
 
 
@@ -142,7 +142,7 @@ def test_date_formats(text: str) -> None:
 )
 def test_boolean_formats(text: str, value: bool) -> None:  # noqa: FBT001
     raw = text_frame("contacts", [{**GOOD["contacts"][0], "reached": text}])
-    typed, problems = io.parse_table(raw.with_row_index(io.ROW).cast({io.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
                                      "contacts")
     assert problems.height == 0
     assert typed["reached"].item() is value
@@ -158,8 +158,8 @@ def test_boolean_formats(text: str, value: bool) -> None:  # noqa: FBT001
 )
 def test_unreadable_cell_is_a_row_problem(column: str, text: str, reason: str) -> None:
     rows = [GOOD["promises"][0], {**GOOD["promises"][0], column: text}]
-    raw = text_frame("promises", rows).with_row_index(io.ROW).cast({io.ROW: pl.Int64})
-    typed, problems = io.parse_table(raw, "promises")
+    raw = text_frame("promises", rows).with_row_index(exports.ROW).cast({exports.ROW: pl.Int64})
+    typed, problems = exports.parse_table(raw, "promises")
     assert typed.height == 2
     assert typed[column][1] is None
     assert problems.rows() == [(1, column, f"{column}: cannot read the value", reason)]
@@ -199,19 +199,19 @@ def test_blank_rows_are_skipped_counted_and_lines_kept(tmp_path: Path) -> None:
             " , ,,,,,,\n"
             "R2,S1,O2,I2,b2,中评,ok,2026-10-04\n")
     (tmp_path / "reviews.csv").write_text(text, "utf-8")
-    raw = io.read_export(tmp_path / "reviews.csv", "reviews")
+    raw = exports.read_export(tmp_path / "reviews.csv", "reviews")
     assert raw.rows_blank == 3
     assert raw.frame["review_id"].to_list() == ["R1", "R2"]
     # R1 starts on line 3; its text spans 3-4; blank lines 5 and 6; R2 on line 7.
-    assert raw.frame[io.SOURCE_ROW].to_list() == [3, 7]
+    assert raw.frame[exports.SOURCE_ROW].to_list() == [3, 7]
 
 
 def test_unknown_columns_are_ignored(tmp_path: Path) -> None:
     df = text_frame("agents", GOOD["agents"]).with_columns(pl.lit("x").alias("备注"))
     df.write_csv(tmp_path / "agents.csv")
-    raw = io.read_export(tmp_path / "agents.csv", "agents")
+    raw = exports.read_export(tmp_path / "agents.csv", "agents")
     assert raw.ignored_columns == ("备注",)
-    assert raw.frame.columns == [io.ROW, *table("agents").schema, io.SOURCE_ROW]
+    assert raw.frame.columns == [exports.ROW, *table("agents").schema, exports.SOURCE_ROW]
 
 
 def test_missing_optional_column_is_added_empty(tmp_path: Path) -> None:
@@ -226,7 +226,7 @@ def test_missing_required_column_is_structural(tmp_path: Path) -> None:
     msg = ("contract `promises` expects column `due_at`, but promises.csv has: [`promise_id`, "
            "`case_id`, `agent_id`, `kind`, `amount_cny`, `promised_at`, `conditional_on_review`]")
     with pytest.raises(StructuralError, match=re.escape(msg)):
-        io.read_export(tmp_path / "promises.csv", "promises")
+        exports.read_export(tmp_path / "promises.csv", "promises")
 
 
 def test_two_files_for_one_table_is_structural(tmp_path: Path) -> None:
@@ -234,7 +234,7 @@ def test_two_files_for_one_table_is_structural(tmp_path: Path) -> None:
     text_frame("agents", GOOD["agents"]).write_parquet(tmp_path / "agents.parquet")
     with pytest.raises(StructuralError, match=r"table `agents` has 2 files .*agents\.csv, "
                        r"agents\.parquet; keep exactly one"):
-        io.find_table_file(tmp_path, "agents")
+        exports.find_table_file(tmp_path, "agents")
 
 
 def test_header_given_twice_is_structural(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_header_given_twice_is_structural(tmp_path: Path) -> None:
         "客服,agent_id,姓名,级别,入职日期,补偿上限\nA1,A1,王,新手,2025-03-01,50\n", "utf-8")
     with pytest.raises(StructuralError, match="agents.csv: columns `客服` and `agent_id` both "
                        "mean `agent_id`"):
-        io.read_export(tmp_path / "agents.csv", "agents")
+        exports.read_export(tmp_path / "agents.csv", "agents")
 
 
 @pytest.mark.parametrize(
@@ -253,13 +253,13 @@ def test_header_given_twice_is_structural(tmp_path: Path) -> None:
 def test_unreadable_file_is_structural(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "agents.csv").write_bytes(content)
     with pytest.raises(StructuralError, match=re.escape(message)):
-        io.read_export(tmp_path / "agents.csv", "agents")
+        exports.read_export(tmp_path / "agents.csv", "agents")
 
 
 def test_corrupt_xlsx_is_structural(tmp_path: Path) -> None:
     (tmp_path / "agents.xlsx").write_bytes(b"not a zip file")
     with pytest.raises(StructuralError, match=r"^agents\.xlsx: cannot read the file"):
-        io.read_export(tmp_path / "agents.xlsx", "agents")
+        exports.read_export(tmp_path / "agents.xlsx", "agents")
 
 
 def test_xlsx_blank_rows_keep_sheet_row_numbers(tmp_path: Path) -> None:
@@ -273,10 +273,10 @@ def test_xlsx_blank_rows_keep_sheet_row_numbers(tmp_path: Path) -> None:
         ws.write_row(3, 0, [1002, "李", "资深"])
         ws.write_datetime(3, 3, datetime(2020, 1, 15), wb.add_format({"num_format": "yyyy/m/d"}))
         ws.write_number(3, 4, 12.5)
-    raw = io.read_export(path, "agents")
+    raw = exports.read_export(path, "agents")
     assert raw.rows_blank == 1
-    assert raw.frame[io.SOURCE_ROW].to_list() == [2, 4]
-    typed, problems = io.parse_table(raw.frame, "agents")
+    assert raw.frame[exports.SOURCE_ROW].to_list() == [2, 4]
+    typed, problems = exports.parse_table(raw.frame, "agents")
     assert problems.height == 0
     assert typed.select("agent_id", "level", "joined_on", "cash_limit_cny").rows() == [
         ("1001", "novice", date(2025, 3, 1), 50.0), ("1002", "senior", date(2020, 1, 15), 12.5)]
@@ -287,4 +287,4 @@ def test_repeated_header_is_structural(tmp_path: Path) -> None:
         "agent_id,agent_name,level,joined_on,cash_limit_cny,备注,备注\nA1,王,新手,2025-03-01,50,,\n",
         "utf-8")
     with pytest.raises(StructuralError, match="agents.csv: header `备注` appears twice in line 1"):
-        io.read_export(tmp_path / "agents.csv", "agents")
+        exports.read_export(tmp_path / "agents.csv", "agents")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_promises_support import F, P, at, build, reference
 
-from audit.promises import (
+from audit.promises.analysis import (
     AGEING_BUCKETS,
     FINDINGS,
     PAYMENT_AUDIT_COLUMNS,
@@ -269,8 +269,8 @@ def test_promise_audit_is_a_named_tuple_of_lazy_frames():
 @pytest.mark.slow
 @pytest.mark.parametrize(("seed", "months", "shops"), [(1, 1, 1), (2, 2, 2), (5, 4, 4)])
 def test_other_demo_shapes_match_their_truth(tmp_path, seed, months, shops):
+    from audit.data.schema import table
     from audit.demo import DemoSpec, generate_demo
-    from audit.schema import table
 
     spec = DemoSpec(seed=seed, months=months, shops=shops)
     generate_demo(tmp_path, spec)

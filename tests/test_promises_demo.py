@@ -12,8 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.promises import FINDINGS, FLAGS, PAYMENT_AUDIT_COLUMNS, PROMISE_AUDIT_COLUMNS, STATUSES
-from audit.promises_run import load_and_audit
+from audit.promises.analysis import (
+    FINDINGS,
+    FLAGS,
+    PAYMENT_AUDIT_COLUMNS,
+    PROMISE_AUDIT_COLUMNS,
+    STATUSES,
+)
+from audit.promises.job import load_and_audit
 
 if TYPE_CHECKING:
     from pathlib import Path

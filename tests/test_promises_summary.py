@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from test_promises_support import F, P, at, build
 
-from audit import promises_summary as summary
-from audit.figures import promises as figures
-from audit.promises import audit_promises, promise_headline
+from audit.promises import figures
+from audit.promises import views as summary
+from audit.promises.analysis import audit_promises, promise_headline
 
 AS_OF = datetime(2026, 10, 31, 23, 59, 59, 999999)
 

@@ -1,7 +1,7 @@
 """Hand-built inputs and an independent, plain-Python version of the issue-3 rules.
 
 The reference below is written the simple way (nested loops over a few rows, no polars) straight
-from the issue text, so the vectorised ``audit.promises`` can be checked against it.
+from the issue text, so the vectorised ``audit.promises.analysis`` can be checked against it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from audit.schema import NON_MONETARY_KINDS, empty_frame
+from audit.data.schema import NON_MONETARY_KINDS, empty_frame
 
 T0 = datetime(2026, 10, 1)
 EPS = 0.005

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from test_resolution_frames import AS_OF, T0, agents, cases, contacts, h, reviews
 
-from audit.protocol import CHECKS, detect_breaches, unverified_claims
+from audit.resolution.protocol import CHECKS, detect_breaches, unverified_claims
 
 SENIOR = agents([{"agent_id": a} for a in ("a1", "a2", "a3")])
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from audit.charts import table_html
-from audit.dataset import load_dataset
-from audit.masking import scrub_text_expr
+from audit.core.charts import table_html
+from audit.core.masking import scrub_text_expr
+from audit.data.dataset import load_dataset
 
-#: Written independently of audit.masking: 11 digits starting with 1, no digit either side.
+#: Written independently of audit.core.masking: 11 digits starting with 1, no digit either side.
 PHONE = re.compile(r"(?<![0-9])1[0-9]{10}(?![0-9])")
 
 

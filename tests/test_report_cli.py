@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import audit.report
+import audit.pack.build
 from audit.cli import app
-from audit.errors import NotebookFailed
+from audit.core.errors import NotebookFailed
+from audit.pack.build import PackResult
 from audit.pack.lab import lab_command
-from audit.report import PackResult
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict]:
         return PackResult(tmp_path / "2026-10", None, {"validate": 1.0, "render": 0.5},
                           seconds=1.5)
 
-    monkeypatch.setattr(audit.report, "build_monthly_pack", fake)
+    monkeypatch.setattr(audit.pack.build, "build_monthly_pack", fake)
     return seen
 
 
@@ -57,7 +57,7 @@ def test_failed_notebook_exits_1_with_one_line(monkeypatch: pytest.MonkeyPatch,
         msg = "notebook x.ipynb failed at cell [3]: KeyError: 'a'"
         raise NotebookFailed(msg)
 
-    monkeypatch.setattr(audit.report, "build_monthly_pack", fail)
+    monkeypatch.setattr(audit.pack.build, "build_monthly_pack", fail)
     result = CliRunner().invoke(app, ["monthly", str(tmp_path), "--month", "2026-10"])
     assert result.exit_code == 1
     assert result.output.strip() == "error: notebook x.ipynb failed at cell [3]: KeyError: 'a'"

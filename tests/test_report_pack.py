@@ -21,8 +21,8 @@ import polars as pl
 import pytest
 from test_report_support import make_notebook, tiny_notebooks
 
-from audit.errors import NotebookFailed, ParameterError, StructuralError
-from audit.report import build_monthly_pack
+from audit.core.errors import NotebookFailed, ParameterError, StructuralError
+from audit.pack.build import build_monthly_pack
 
 pytestmark = pytest.mark.slow
 

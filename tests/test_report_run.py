@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from test_report_support import make_notebook
 
-from audit.errors import NotebookFailed
-from audit.pack.run import KernelPool, raise_for_failures, run_notebooks
+from audit.core.errors import NotebookFailed
+from audit.pack.notebooks import KernelPool, raise_for_failures, run_notebooks
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_pool_close_stops_kernels_nobody_took(tmp_path: Path) -> None:
     assert km is not None
     assert km.has_kernel
     pool.close()  # stops the untaken one
-    from audit.pack.run import shutdown_kernel
+    from audit.pack.notebooks import shutdown_kernel
 
     shutdown_kernel(km)
     after = {p.pid for p in psutil.Process().children(recursive=True) if p.is_running()

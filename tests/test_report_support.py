@@ -19,9 +19,9 @@ PARAMETERS = 'data_dir = "../data/demo"\nmonth = "2026-10"\nas_of = ""\nshop = "
 BODY = """\
 import plotly.graph_objects as go
 import polars as pl
-from audit.charts import show, show_table
-from audit.dataset import load_dataset
-from audit.masking import mask_buyers
+from audit.core.charts import show, show_table
+from audit.data.dataset import load_dataset
+from audit.core.masking import mask_buyers
 ds = load_dataset(data_dir)
 reviews = ds.tables["reviews"]
 if shop:

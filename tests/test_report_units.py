@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.errors import ParameterError
-from audit.labels import LANGS, _all_labels, label
-from audit.pack.fmt import fmt_change, fmt_cny, fmt_count, fmt_hours, fmt_pct
+from audit.core.errors import ParameterError
+from audit.core.fmt import fmt_change, fmt_cny, fmt_count, fmt_hours, fmt_pct
+from audit.core.labels import LANGS, _all_labels, label
 from audit.pack.headline import Headline, month_earlier, previous_month
 from audit.pack.index import PageLink, index_html
+from audit.pack.notebooks import describe_failure
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
-from audit.pack.run import describe_failure
 
 # --- parameters ------------------------------------------------------------------------------
 
@@ -78,9 +78,9 @@ def test_label_in_both_languages_and_strict_errors() -> None:
 
 
 def test_every_label_file_has_both_languages_and_no_duplicates() -> None:
-    folder = Path(__file__).resolve().parents[1] / "audit" / "labels"
+    folder = Path(__file__).resolve().parents[1] / "audit"
     seen: set[str] = set()
-    for path in folder.glob("*.json"):
+    for path in folder.glob("*/labels.json"):
         data = json.loads(path.read_text("utf-8"))
         for key, texts in data.items():
             assert set(LANGS) <= set(texts), f"{path.name}: {key}"
@@ -183,7 +183,7 @@ def test_index_without_previous_month_says_so() -> None:
 
 
 def test_execution_order_runs_the_longest_first(tmp_path: Path) -> None:
-    from audit.report import _execution_order
+    from audit.pack.build import _execution_order
 
     sources = [tmp_path / "promises.ipynb", tmp_path / "resolution.ipynb",
                tmp_path / "impact.ipynb", tmp_path / "new.ipynb"]

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from scipy import stats
 from test_resolution_frames import AS_OF, OCT, T0, agents, contacts, h, one_to_one
 
-from audit.resolution import (
+from audit.resolution.analysis import (
     BY_AGENT_CATEGORY_COLUMNS,
     BY_AGENT_COLUMNS,
     BY_CATEGORY_COLUMNS,
@@ -22,7 +22,7 @@ from audit.resolution import (
     collect_outputs,
     resolution_headline,
 )
-from audit.resolution_stats import (
+from audit.resolution.stats import (
     poisson_ratio_interval,
     shrink_ratios,
     wilson_high,
@@ -382,7 +382,7 @@ def test_cli_passes_its_options_to_run_resolution(monkeypatch, tmp_path):
 
     from typer.testing import CliRunner
 
-    import audit.resolution_run as run
+    import audit.resolution.job as run
     from audit.cli import app
 
     calls = []

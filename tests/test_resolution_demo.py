@@ -10,10 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.dataset import load_dataset
-from audit.dates import parse_month
-from audit.protocol import CHECKS, detect_breaches, unverified_claims
-from audit.resolution import (
+from audit.core.dates import parse_month
+from audit.data.dataset import load_dataset
+from audit.resolution.analysis import (
     BY_AGENT_CATEGORY_COLUMNS,
     BY_AGENT_COLUMNS,
     BY_CATEGORY_COLUMNS,
@@ -21,6 +20,7 @@ from audit.resolution import (
     collect_outputs,
     resolution_headline,
 )
+from audit.resolution.protocol import CHECKS, detect_breaches, unverified_claims
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
 

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from test_resolution_frames import AS_OF, OCT, R_OCT, contacts, one_to_one
 
-from audit.figures import resolution as figures
-from audit.labels import label
-from audit.resolution import analyse_resolution, collect_outputs, resolution_headline
-from audit.resolution_view import VIEWS, display_frame, headline_frame
+from audit.core.labels import label
+from audit.resolution import figures
+from audit.resolution.analysis import analyse_resolution, collect_outputs, resolution_headline
+from audit.resolution.views import VIEWS, display_frame, headline_frame
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from audit.schema import empty_frame
+from audit.data.schema import empty_frame
 
 T0 = datetime(2026, 10, 1, 9, 0)
 R_OCT = T0

@@ -8,9 +8,9 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from audit.dates import parse_month
-from audit.resolution import analyse_resolution, collect_outputs
-from audit.schema import table
+from audit.core.dates import parse_month
+from audit.data.schema import table
+from audit.resolution.analysis import analyse_resolution, collect_outputs
 
 SEEDS = (1, 2, 3)
 MONTHS = ("2026-08", "2026-09", "2026-10")

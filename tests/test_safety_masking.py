@@ -1,4 +1,4 @@
-"""Masking buyers: identity columns and phone numbers inside free text (audit.masking)."""
+"""Masking buyers: identity columns and phone numbers inside free text (audit.core.masking)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.masking import mask_buyers, mask_expr, scrub_text_expr
+from audit.core.masking import mask_buyers, mask_expr, scrub_text_expr
 
 phones = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
 # Text around a phone number: anything without digits right next to it.

@@ -27,7 +27,7 @@ from test_report_support import (
     repo_notebooks,
 )
 
-from audit.report import build_monthly_pack
+from audit.pack.build import build_monthly_pack
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from audit import schema
+from audit.data import schema
 
 
 @pytest.mark.parametrize("name", schema.TABLES)

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
+from audit.data.schema import FULFILMENTS, NON_MONETARY_KINDS, PROMISES
 from audit.demo.types import DemoPeriod, Part, World
-from audit.schema import FULFILMENTS, NON_MONETARY_KINDS, PROMISES
 
 #: Share of cases with at least one promise (DOMAIN.md: "roughly a third").
 PROMISE_RATE = 0.33

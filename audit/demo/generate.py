@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from audit import io
+from audit.core.errors import ParameterError
+from audit.data import outputs
+from audit.data.schema import TABLES
 from audit.demo import compensation, handling, sales, world
 from audit.demo.types import DemoPeriod, Part
-from audit.errors import ParameterError
-from audit.schema import TABLES
 
 #: Each part draws from its own stream: seed sequence (seed, PART_STREAM[part]).
 PART_STREAM = {"world": 1, "handling": 2, "compensation": 3, "sales": 4}
@@ -81,7 +81,7 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         raise RuntimeError(msg)
     out_dir = Path(out_dir)
     for name in TABLES:
-        io.write_csv(tables[name], out_dir / f"{name}.csv")
+        outputs.write_csv(tables[name], out_dir / f"{name}.csv")
     truth_dir = out_dir / "truth"
     facts: dict[str, object] = {
         "spec": asdict(spec),
@@ -92,11 +92,11 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
             "as_of": period.as_of.isoformat(),
         },
     }
-    io.write_csv(the_world.items, truth_dir / "items.csv")
+    outputs.write_csv(the_world.items, truth_dir / "items.csv")
     for part_name, part in parts.items():
         for name, df in part.truth.items():
-            io.write_csv(df, truth_dir / f"{name}.csv")
+            outputs.write_csv(df, truth_dir / f"{name}.csv")
         if part.facts:
             facts[part_name] = part.facts
-    io.write_json(facts, truth_dir / "facts.json")
+    outputs.write_json(facts, truth_dir / "facts.json")
     return {name: tables[name].height for name in TABLES}

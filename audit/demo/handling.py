@@ -28,14 +28,14 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from audit.data.schema import CASES, CATEGORIES, CONTACTS, REVIEWS, SENIOR_ONLY_CATEGORIES
 from audit.demo import handling_defects as defects
 from audit.demo import text
 from audit.demo.types import DemoPeriod, Part, World
-from audit.schema import CASES, CATEGORIES, CONTACTS, REVIEWS, SENIOR_ONLY_CATEGORIES
 
 #: Neutral/negative reviews per shop per 30.4-day month.
 REVIEWS_PER_SHOP_MONTH = 700.0
-#: Category mix of normal days (order of audit.schema.CATEGORIES).
+#: Category mix of normal days (order of audit.data.schema.CATEGORIES).
 CATEGORY_MIX = {
     "novice": 0.12,
     "logistics": 0.32,

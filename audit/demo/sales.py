@@ -1,7 +1,7 @@
 """Demo part 4: the item-day sales panel, with known effects of explanations and resolutions.
 
 The model (one row per item per calendar day of the period), written so that the causal event
-study in :mod:`audit.impact` has a truth to be checked against and a naive before/after that is
+study in :mod:`audit.impact.analysis` has a truth to be checked against and a naive before/after that is
 wrong by construction:
 
 - **visitors** (traffic) ~ Poisson(base_i x weekday x shop-day shock x item-day noise). Reviews,
@@ -33,8 +33,8 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 
+from audit.data.schema import SALES_DAILY
 from audit.demo.types import DemoPeriod, Part, World
-from audit.schema import SALES_DAILY
 
 #: Log-conversion lift of one explanation / one resolution, and of review-page views.
 EXPLANATION_LOG_LIFT = math.log(1.12)

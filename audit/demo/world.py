@@ -18,9 +18,9 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 
+from audit.data.schema import AGENTS
 from audit.demo import text
 from audit.demo.types import DemoPeriod, World
-from audit.schema import AGENTS
 
 #: Items per shop (ids S01-I001 ... S01-I050).
 ITEMS_PER_SHOP = 50

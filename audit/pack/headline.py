@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from audit.dates import parse_month
+from audit.core.dates import parse_month
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
 
-#: Headline metrics in display order: (key, kind). kind drives formatting (audit.pack.fmt).
+#: Headline metrics in display order: (key, kind). kind drives formatting (audit.core.fmt).
 METRICS: tuple[tuple[str, str], ...] = (
     ("promises_broken", "count"),
     ("owed_cny", "cny"),
@@ -107,14 +107,14 @@ def promise_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: da
     ``promises_broken`` counts broken and partially kept promises (money still owed after the
     due date); ``owed_cny`` is what is still owed on them as of ``as_of``.
     """
-    from audit.promises import PromiseAudit, audit_promises, promise_headline
+    from audit.promises.analysis import PromiseAudit, audit_promises, promise_headline
 
     first, last = parse_month(month)
     audit = audit_promises(tables["promises"], tables["fulfilments"], tables["cases"],
                            tables["reviews"], tables["agents"], as_of=_end(as_of))
     in_month = pl.col("promised_at").dt.date().is_between(first, last)
     cohort = PromiseAudit(
-        promises=_shop_filter(audit.promises, shop).filter(in_month),
+        promises=_shop_filter(audit.promises.analysis, shop).filter(in_month),
         payments=_shop_filter(audit.payments, shop).filter(
             pl.col("executed_at").dt.date().is_between(first, last)),
     )
@@ -127,7 +127,7 @@ def promise_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: da
 def resolution_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
                        shop: str = "") -> dict[str, float | int | None]:
     """Reviews posted in ``month``: resolution rate, time to first contact, protocol issues."""
-    from audit.resolution import resolution_headline
+    from audit.resolution.analysis import resolution_headline
 
     h = resolution_headline(tables, month=month, as_of=_end(as_of), shop=shop or None)
     return {"resolution_rate": h["rate"], "cohort_cases": h["cohort_cases"],
@@ -145,7 +145,7 @@ def impact_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: dat
     "no clear effect", "too thin to answer", ...) travels with it, and a number the analysis
     refuses to show (too thin) stays empty here too.
     """
-    from audit.impact import estimate_impact, impact_headline
+    from audit.impact.analysis import estimate_impact, impact_headline
 
     result = estimate_impact(tables["sales_daily"], tables["reviews"], events=("explanation",),
                              shop=shop or None)

@@ -3,7 +3,7 @@
 nbconvert's lab template links require.js and MathJax from a CDN; the pack's template
 (``templates/pack``) drops them and loads the pack's single ``assets/plotly.min.js`` instead, so a
 page needs no network and plotly.js (4.8 MB) is shipped once, not inside every chart.
-Charts reach the HTML as the ``text/html`` half of :func:`audit.charts.figure_bundle`.
+Charts reach the HTML as the ``text/html`` half of :func:`audit.core.charts.figure_bundle`.
 """
 
 from __future__ import annotations

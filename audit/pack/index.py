@@ -12,14 +12,14 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from audit.labels import label
-from audit.pack.fmt import DASH, fmt_change, fmt_count, fmt_signed_pct, fmt_value
+from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_signed_pct, fmt_value
+from audit.core.labels import label
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from audit.dataset import TableReport
+    from audit.data.dataset import TableReport
 
 
 @dataclass(frozen=True)

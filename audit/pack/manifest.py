@@ -14,10 +14,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from audit.core.resources import checkout_root
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from audit.dataset import Dataset
+    from audit.data.dataset import Dataset
 
 #: Distributions whose versions decide the numbers and the pages.
 PACKAGES: tuple[str, ...] = ("review-audit", "polars", "pyarrow", "great-expectations",
@@ -79,7 +81,7 @@ def build_manifest(*, parameters: Mapping[str, str], ds: Dataset, data_dir: Path
                    steps: Mapping[str, float], notebooks: Mapping[str, float],
                    outputs: list[Path], pack_dir: Path) -> dict[str, object]:
     """The manifest as a JSON-ready dict (outputs with their SHA-256, relative to the pack)."""
-    repo = Path(__file__).resolve().parents[2]
+    repo = checkout_root()
     return {
         "format": "review-audit-pack/1",
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -89,7 +91,7 @@ def build_manifest(*, parameters: Mapping[str, str], ds: Dataset, data_dir: Path
         "absent_tables": list(ds.absent),
         "packages": package_versions(),
         "python": platform.python_version(),
-        "toolkit_git": git_commit(repo) if (repo / ".git").exists() else None,
+        "toolkit_git": git_commit(repo) if repo and (repo / ".git").exists() else None,
         "steps_seconds": {k: round(v, 3) for k, v in steps.items()},
         "notebooks_seconds": {k: round(v, 3) for k, v in notebooks.items()},
         "outputs": [{"file": p.relative_to(pack_dir).as_posix(), "sha256": sha256(p)}

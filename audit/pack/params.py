@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit.dates import parse_as_of, parse_month
-from audit.errors import ParameterError
-from audit.labels import Lang, check_lang
+from audit.core.dates import parse_as_of, parse_month
+from audit.core.errors import ParameterError
+from audit.core.labels import Lang, check_lang
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -68,7 +68,7 @@ def check_params(
     >>> check_params(".", month="2026-13")
     Traceback (most recent call last):
     ...
-    audit.errors.ParameterError: month '2026-13' has no month 13; expected 01-12
+    audit.core.errors.ParameterError: month '2026-13' has no month 13; expected 01-12
     """
     data = Path(data_dir).resolve()
     if not data.is_dir():

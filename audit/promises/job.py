@@ -1,6 +1,6 @@
 """The ``review-audit promises`` job: validate, audit, write the three output files.
 
-Kept apart from :mod:`audit.promises` so the matching stays pure (frames in, frames out) and the
+Kept apart from :mod:`audit.promises.analysis` so the matching stays pure (frames in, frames out) and the
 CLI stays thin: this is the one place where the promise audit touches files.
 """
 
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
-from audit import io
-from audit.promises import (
+from audit.data import outputs
+from audit.promises.analysis import (
     PAYMENT_AUDIT_COLUMNS,
     PROMISE_AUDIT_COLUMNS,
     PromiseAudit,
@@ -22,7 +22,7 @@ from audit.promises import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from audit.dataset import Dataset
+    from audit.data.dataset import Dataset
 
 REQUIRED_TABLES: tuple[str, ...] = ("promises", "fulfilments", "cases", "reviews", "agents")
 OUTPUT_FILES: dict[str, str] = {
@@ -49,8 +49,8 @@ def load_and_audit(
     Returns the audit, the audit instant and the ``Dataset`` (for its reports and agents).
     ``shop`` keeps one shop_id (matching never crosses shops, so filtering first is exact).
     """
-    from audit.dataset import load_dataset
-    from audit.dates import parse_as_of
+    from audit.core.dates import parse_as_of
+    from audit.data.dataset import load_dataset
 
     as_of_dt = parse_as_of(as_of) if as_of else None
     ds = load_dataset(data_dir, require=REQUIRED_TABLES)
@@ -82,7 +82,7 @@ def run_promises(
     Parameters
     ----------
     data_dir
-        Exports folder or snapshot (``audit.dataset.load_dataset``).
+        Exports folder or snapshot (``audit.data.dataset.load_dataset``).
     out_dir
         Created if missing.
     as_of
@@ -97,8 +97,8 @@ def run_promises(
     StructuralError
         A required table (promises, fulfilments, cases, reviews, agents) is absent or unreadable.
     """
-    from audit.dataset import write_quarantine
-    from audit.promises_summary import action_list, agent_sheet_summary
+    from audit.data.dataset import write_quarantine
+    from audit.promises.views import action_list, agent_sheet_summary
 
     out = Path(out_dir)
     audit, as_of_dt, ds = load_and_audit(data_dir, as_of=as_of, shop=shop)
@@ -110,11 +110,11 @@ def run_promises(
         "payments": out / OUTPUT_FILES["payments"],
         "actions": out / OUTPUT_FILES["actions"],
     }
-    io.write_csv(prom.select(PROMISE_AUDIT_COLUMNS), written["promises"])
-    io.write_csv(pay.select(PAYMENT_AUDIT_COLUMNS), written["payments"])
+    outputs.write_csv(prom.select(PROMISE_AUDIT_COLUMNS), written["promises"])
+    outputs.write_csv(pay.select(PAYMENT_AUDIT_COLUMNS), written["payments"])
     frozen = PromiseAudit(prom.lazy(), pay.lazy())
     agents = ds.tables["agents"]
-    io.write_excel(
+    outputs.write_excel(
         {
             "to chase": action_list(frozen, agents).collect(),
             "by agent": agent_sheet_summary(frozen, agents).collect(),

@@ -32,7 +32,7 @@ from typing import Literal, NamedTuple, get_args
 
 import polars as pl
 
-from audit.schema import NON_MONETARY_KINDS
+from audit.data.schema import NON_MONETARY_KINDS
 
 Status = Literal["kept", "kept_late", "partial", "broken", "pending"]
 Flag = Literal["overpaid", "duplicate_payment", "over_authority", "conditional_on_review"]
@@ -95,7 +95,7 @@ def audit_promises(
     Parameters
     ----------
     promises, fulfilments, cases, reviews, agents
-        Canonical tables (``audit.schema``). Cases and reviews give each promise its shop, order
+        Canonical tables (``audit.data.schema``). Cases and reviews give each promise its shop, order
         and buyer; agents give the cash limit for ``over_authority``.
     as_of
         The audit instant; a date means the end of that day. Promises logged and fulfilments

@@ -7,7 +7,7 @@ conversion a lot and make the interval wide. Adjusting for them the way a random
 adjusts for pre-treatment covariates (Lin 2013: with covariates that the assignment does not
 affect, a fixed adjustment cannot bias the comparison, only change its noise) removes much of
 that noise without assuming how long any effect lasts. The fit is log-linear
-(:func:`audit.impact_stats.estimate`): effects multiply conversion and pile up on busy items,
+(:func:`audit.impact.stats.estimate`): effects multiply conversion and pile up on busy items,
 where a linear fit of the relative change bends to a handful of items.
 
 Covariates, per unit row (treated unit or control pair) and event day k: for each event type
@@ -25,7 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     import polars as pl
 
-    from audit.impact_design import Panel
+    from audit.impact.design import Panel
 
 TYPES: tuple[str, ...] = ("negative", "neutral", "explanation", "resolution")
 #: Look-back horizons (days): from a review's quick dip to effects lasting two months.
@@ -36,7 +36,7 @@ def event_arrays(events: pl.DataFrame, panel: Panel) -> dict[str, np.ndarray]:
     """Count every review's events per item as running totals: items x (days + 1).
 
     ``events`` has one row per neutral/negative review (all of them, not only the units):
-    i, rating, p, explanation, resolution as :func:`audit.impact_design.review_events` returns.
+    i, rating, p, explanation, resolution as :func:`audit.impact.design.review_events` returns.
     """
     n_items, n_days = panel.visitors.shape
     i = events["i"].to_numpy()

@@ -1,7 +1,7 @@
 """The Excel action lists managers work from: who must pay whom, which cases broke the protocol.
 
 Three workbooks, each built from an analysis module's public result (no rule is re-derived
-here), buyers masked (:func:`audit.masking.mask_buyers`) before anything is written:
+here), buyers masked (:func:`audit.core.masking.mask_buyers`) before anything is written:
 
 - ``promises_to_chase.xlsx``: every broken or partly kept promise as of ``as_of`` (any month:
   a debt does not expire with the month), one summary row per agent, then the promises sorted
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from audit import io
-from audit.labels import label
-from audit.masking import mask_buyers
+from audit.core.labels import label
+from audit.core.masking import mask_buyers
+from audit.data import outputs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,7 +59,7 @@ def _agents(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
 def chase_frames(tables: Mapping[str, pl.LazyFrame], *, as_of: date,
                  shop: str = "") -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Promises still owed after their due date (status broken or partial), and per agent."""
-    from audit.promises import audit_promises
+    from audit.promises.analysis import audit_promises
 
     audit = audit_promises(tables["promises"], tables["fulfilments"], tables["cases"],
                            tables["reviews"], tables["agents"],
@@ -87,15 +87,15 @@ def chase_frames(tables: Mapping[str, pl.LazyFrame], *, as_of: date,
 def resolution_frames(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
                       shop: str = "") -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """The month's protocol breaches and unverified claims, with shop, buyer and agent name."""
-    from audit.dates import parse_month
-    from audit.resolution import analyse_resolution
+    from audit.core.dates import parse_month
+    from audit.resolution.analysis import analyse_resolution
 
     first, last = parse_month(month)
     audit = analyse_resolution(tables["reviews"], tables["cases"], tables["contacts"],
                                tables["agents"], month_start=first, month_end=last,
                                as_of=datetime.combine(as_of, time.max), shop=shop or None)
     ctx = _case_context(tables)
-    from audit.protocol import sort_breaches
+    from audit.resolution.protocol import sort_breaches
 
     breaches = sort_breaches(
         audit.breaches.join(ctx, on="case_id", how="left")
@@ -146,6 +146,6 @@ def write_action_lists(lists: ActionLists, folder: Path, *, lang: str) -> dict[s
     written = {}
     for name in WORKBOOKS:
         path = folder / f"{name}.xlsx"
-        io.write_excel({s: _localised(df, lang) for s, df in sheets[name].items()}, path)
+        outputs.write_excel({s: _localised(df, lang) for s, df in sheets[name].items()}, path)
         written[name] = path
     return written

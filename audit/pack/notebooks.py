@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit.errors import NotebookFailed
+from audit.core.errors import NotebookFailed
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -61,9 +61,9 @@ def describe_failure(exc: BaseException) -> str:
 
 
 #: Modules a warm kernel imports before its notebook runs (all used by the report notebooks).
-WARM_IMPORTS: tuple[str, ...] = ("polars", "plotly.graph_objects", "audit.charts",
-                                 "audit.dataset", "audit.figures", "audit.promises",
-                                 "audit.resolution", "audit.impact")
+WARM_IMPORTS: tuple[str, ...] = ("polars", "plotly.graph_objects", "audit.core.charts",
+                                 "audit.data.dataset", "audit.core.figure_style", "audit.promises.analysis",
+                                 "audit.resolution.analysis", "audit.impact.analysis")
 _WARM_ENGINE = "review-audit-warm"
 
 

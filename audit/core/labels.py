@@ -1,24 +1,24 @@
 """Report labels in English and Chinese, kept as data beside the code that shows them.
 
-Each ``audit/labels/*.json`` file maps a key to its texts, ``{"key": {"en": "...", "zh": "..."}}``.
-One file per part (``report.json``, ``promises.json``, ``resolution.json``, ``impact.json``) so the
-helpers who own a part own its words; :func:`label` reads them all, and a key defined twice is an
-error rather than a silent override.
+Each part keeps its words beside its code: ``audit/<part>/labels.json`` (``promises``,
+``resolution``, ``impact``, ``pack``, ...) maps a key to its texts,
+``{"key": {"en": "...", "zh": "..."}}``. :func:`label` reads them all (found by globbing the
+package, so this shared module imports no job), and a key defined twice is an error rather than
+a silent override.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Literal, get_args
 
-from audit.errors import ParameterError
+from audit.core.errors import ParameterError
+from audit.core.resources import package_dir
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = get_args(Lang)
 
-_HERE = Path(__file__).resolve().parent
 
 
 def check_lang(lang: str) -> Lang:
@@ -31,10 +31,10 @@ def check_lang(lang: str) -> Lang:
 
 @cache
 def _all_labels() -> dict[str, dict[str, str]]:
-    """Every label from every ``*.json`` file in this folder, checked for duplicates and gaps."""
+    """Every label from every ``audit/*/labels.json``, checked for duplicates and gaps."""
     labels: dict[str, dict[str, str]] = {}
     origin: dict[str, str] = {}
-    for path in sorted(_HERE.glob("*.json")):
+    for path in sorted(package_dir().glob("*/labels.json")):
         try:
             data = json.loads(path.read_text("utf-8"))
         except json.JSONDecodeError as exc:
@@ -42,14 +42,14 @@ def _all_labels() -> dict[str, dict[str, str]]:
             raise ValueError(msg) from exc
         for key, texts in data.items():
             if key in labels:
-                msg = f"label {key!r} is defined in both {origin[key]} and {path.name}"
+                msg = f"label {key!r} is defined in both {origin[key]} and {path.parent.name}/{path.name}"
                 raise ValueError(msg)
             missing = [lang for lang in LANGS if not isinstance(texts, dict) or lang not in texts]
             if missing:
                 msg = f"label {key!r} in {path.name} lacks {', '.join(missing)}"
                 raise ValueError(msg)
             labels[key] = texts
-            origin[key] = path.name
+            origin[key] = f"{path.parent.name}/{path.name}"
     return labels
 
 
@@ -71,7 +71,7 @@ def label(key: str, lang: str) -> str:
     check_lang(lang)
     labels = _all_labels()
     if key not in labels:
-        msg = f"unknown label {key!r} (no audit/labels/*.json defines it)"
+        msg = f"unknown label {key!r} (no audit/*/labels.json defines it)"
         raise KeyError(msg)
     return labels[key][lang]
 

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from audit.figures import BAD, GOOD, PALETTE, styled
-from audit.labels import label
-from audit.schema import CATEGORIES
+from audit.core.figure_style import BAD, GOOD, PALETTE, styled
+from audit.core.labels import label
+from audit.data.schema import CATEGORIES
 
 
 def _l(key: str, lang: str) -> str:
@@ -133,7 +133,7 @@ def timeliness_by_category(
 
 def breaches_by_check(breaches: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     """Horizontal bars: number of breach rows per protocol check (zero checks shown as 0)."""
-    from audit.protocol import CHECKS
+    from audit.resolution.protocol import CHECKS
 
     counts = dict(breaches.group_by("check").len().iter_rows())
     names = [_l(f"check.{c}", lang) for c in CHECKS]

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from audit.figures import BAD, PALETTE, styled
-from audit.labels import label
+from audit.core.figure_style import BAD, PALETTE, styled
+from audit.core.labels import label
 
 
 def _l(key: str, lang: str) -> str:

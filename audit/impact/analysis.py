@@ -9,9 +9,9 @@ after a negative review, while conversion is still recovering from that review's
 days after an explanation look better than the days before it even when the explanation does
 nothing (the *naive* number, reported beside the estimate so the report can show it); and events
 are staggered over items, which biases plain two-way fixed effects (Goodman-Bacon 2021). The
-design (:mod:`audit.impact_design`) compares each explained review with reviews of the same
+design (:mod:`audit.impact.design`) compares each explained review with reviews of the same
 shop and rating posted the *same day* but not yet explained, and the arithmetic
-(:mod:`audit.impact_stats`) turns that into relative changes with item-clustered bootstrap
+(:mod:`audit.impact.stats`) turns that into relative changes with item-clustered bootstrap
 intervals, a pre-trend test and a placebo.
 """
 
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import polars as pl
 
-from audit.errors import ParameterError
-from audit.impact_adjust import covariates, event_arrays
-from audit.impact_design import (
+from audit.core.errors import ParameterError
+from audit.impact.adjust import covariates, event_arrays
+from audit.impact.design import (
     EVENTS,
     Design,
     build_design,
@@ -32,7 +32,7 @@ from audit.impact_design import (
     review_events,
     review_units,
 )
-from audit.impact_stats import METRICS, Estimate, estimate, mean_paths
+from audit.impact.stats import METRICS, Estimate, estimate, mean_paths
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -124,7 +124,7 @@ def estimate_impact(
         Fewer distinct treated or control items than this: the verdict is "too thin to answer"
         and no number is printed.
     adjust
-        Adjust for the other events on the same items (:mod:`audit.impact_adjust`): same
+        Adjust for the other events on the same items (:mod:`audit.impact.adjust`): same
         target, narrower intervals. False gives the plain stacked comparison.
 
     Returns

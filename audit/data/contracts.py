@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from audit.errors import StructuralError
-from audit.schema import table
+from audit.core.errors import StructuralError
+from audit.core.resources import shipped_folder
+from audit.data.schema import table
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -37,13 +38,8 @@ PROBLEMS_SCHEMA = {ROW: pl.Int64, "column": pl.String, "rule": pl.String, "reaso
 
 
 def contracts_dir() -> Path:
-    """Where the contracts live: ``data_contracts/`` in a checkout, packaged copy otherwise."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "data_contracts", here / "_data_contracts"):
-        if candidate.is_dir():
-            return candidate
-    msg = f"no data_contracts folder beside {here}"
-    raise StructuralError(msg)
+    """Where the contracts live (:func:`audit.core.resources.shipped_folder`)."""
+    return shipped_folder("data_contracts")
 
 
 def contract_path(name: str) -> Path:

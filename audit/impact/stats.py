@@ -30,7 +30,7 @@ import polars as pl
 from scipy import stats
 
 if TYPE_CHECKING:
-    from audit.impact_design import Design, Panel
+    from audit.impact.design import Design, Panel
 
 
 #: Metric -> (numerator array, denominator array or None for a per-day count).
@@ -124,7 +124,7 @@ def estimate(panel: Panel, design: Design, *, n_boot: int, seed: int,
 
     Replicate weights are drawn per item from ``numpy.random.default_rng(seed)``; the point
     estimate is the replicate with all weights one. ``covariates`` (days x treated rows x p,
-    days x control rows x p; see :mod:`audit.impact_adjust`) switch on the adjustment: every
+    days x control rows x p; see :mod:`audit.impact.adjust`) switch on the adjustment: every
     row's baseline E is multiplied by ``exp(beta'x)``, the fitted effect of the other events
     on its item, with ``beta`` from a weighted Poisson pseudo-likelihood fit of Y on
     ``E exp(a + tau treated + beta'x)`` per day (and for the post window), on the full sample.

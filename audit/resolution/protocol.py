@@ -17,7 +17,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from audit.schema import SENIOR_ONLY_CATEGORIES
+from audit.data.schema import SENIOR_ONLY_CATEGORIES
 
 Check = Literal[
     "phone_too_early",
@@ -139,7 +139,7 @@ def detect_breaches(
     Parameters
     ----------
     reviews, cases, contacts, agents
-        Canonical tables (``audit.schema``). Pass them unfiltered: ``multiple_agents`` looks at all
+        Canonical tables (``audit.data.schema``). Pass them unfiltered: ``multiple_agents`` looks at all
         of a buyer's cases. Restrict the result to a cohort afterwards.
     as_of
         Only contacts and explanations stamped at or before this instant are seen.

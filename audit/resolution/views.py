@@ -10,8 +10,8 @@ from typing import Literal, get_args
 
 import polars as pl
 
-from audit.labels import label
-from audit.masking import mask_buyers
+from audit.core.labels import label
+from audit.core.masking import mask_buyers
 
 View = Literal["agents", "categories", "breaches", "unverified", "workload"]
 VIEWS: tuple[str, ...] = get_args(View)
@@ -80,7 +80,7 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
             .then(_num("ratio_ci_low", 2) + " – " + _num("ratio_ci_high", 2))
         )
     if view == "breaches":
-        from audit.protocol import CHECKS
+        from audit.resolution.protocol import CHECKS
 
         out = out.with_columns(pl.col("check").replace(
             list(CHECKS), [label(f"resolution.check.{c}", lang) for c in CHECKS]))

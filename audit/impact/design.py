@@ -18,7 +18,7 @@ days, and most of them are explained a few days later, so event windows overlap)
   inside either group's window, and whether it happened before the window is matched: if
   resolution and explanation are correlated in a shop, one effect cannot leak into the other.
 
-This module only builds index arrays; :mod:`audit.impact_stats` does the arithmetic.
+This module only builds index arrays; :mod:`audit.impact.stats` does the arithmetic.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 ``load_dataset`` is the one door into the data for every analysis, notebook and command:
 
 1. find each table's file (``reviews.csv``, ``promises.xlsx``, ...) and read it as text
-   (``audit.io.read_export``): encodings, Chinese headers, blank rows;
-2. parse the text into canonical dtypes (``audit.io.parse_table``): unreadable cells are row
+   (``audit.exports.read_export``): encodings, Chinese headers, blank rows;
+2. parse the text into canonical dtypes (``audit.exports.parse_table``): unreadable cells are row
    problems, not crashes;
 3. check each table's row contract (``data_contracts/<table>.json``, Great Expectations, in
-   ``audit.contracts``);
+   ``audit.data.contracts``);
 4. check the cross-table rules (a case's review exists, ...) in polars, parents first, so a
    row whose parent was quarantined is quarantined too;
 5. hand out the valid rows (``Dataset.tables``) and keep the rest, with reasons and source row
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from audit import io
-from audit.errors import StructuralError
-from audit.schema import TABLES, empty_frame, table
+from audit.core.errors import StructuralError
+from audit.data import exports, outputs
+from audit.data.schema import TABLES, empty_frame, table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -176,7 +176,7 @@ def _load_exports(data_dir: Path) -> Dataset:
     valid: dict[str, pl.DataFrame] = {}
     absent = []
     for name in TABLES:
-        path = io.find_table_file(data_dir, name)
+        path = exports.find_table_file(data_dir, name)
         if path is None:
             absent.append(name)
             tables[name] = empty_frame(name).lazy()
@@ -192,16 +192,16 @@ def _load_table(
     path: Path, name: str, parents: dict[str, pl.DataFrame]
 ) -> tuple[pl.DataFrame, pl.DataFrame, TableReport]:
     """Read, parse and check one export: (valid rows, quarantined rows, report)."""
-    from audit import contracts  # GX is imported there, lazily: snapshots never pay for it
+    from audit.data import contracts  # GX is imported there, lazily: snapshots never pay for it
 
-    raw = io.read_export(path, name)
+    raw = exports.read_export(path, name)
     notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
-    df, unreadable = io.parse_table(raw.frame, name)
+    df, unreadable = exports.parse_table(raw.frame, name)
     row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
     # An unreadable required cell is null after parsing, so the contract also calls it
     # missing; the "cannot read" reason is the useful one, keep only that.
     row_problems = row_problems.join(
-        unreadable.select(io.ROW, "column"), on=[io.ROW, "column"], how="anti")
+        unreadable.select(exports.ROW, "column"), on=[exports.ROW, "column"], how="anti")
     found = [unreadable, row_problems]
 
     # Cross-table step, against the parents' valid rows (already final: parents come first).
@@ -218,7 +218,7 @@ def _load_table(
             .join(parents[parent].lazy().select(pcol).unique(), left_on=ccol, right_on=pcol,
                   how="anti")
             .select(
-                pl.col(io.ROW),
+                pl.col(exports.ROW),
                 pl.lit(ccol).alias("column"),
                 pl.lit(f"{ccol}: no valid {parent} row with this {pcol}").alias("rule"),
                 pl.format(f"{ccol}: no valid {parent} row with {pcol} '{{}}'",
@@ -230,16 +230,16 @@ def _load_table(
 
     cols = list(table(name).schema)
     per_row = (
-        problems.group_by(io.ROW, maintain_order=True)
+        problems.group_by(exports.ROW, maintain_order=True)
         .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
     )
-    good = df.join(per_row.select(io.ROW), on=io.ROW, how="anti").sort(io.ROW).select(cols)
+    good = df.join(per_row.select(exports.ROW), on=exports.ROW, how="anti").sort(exports.ROW).select(cols)
     bad = (
-        raw.frame.join(per_row, on=io.ROW, how="inner").sort(io.ROW)
-        .select(pl.lit(raw.source_file).alias("source_file"), io.SOURCE_ROW, "reasons", *cols)
+        raw.frame.join(per_row, on=exports.ROW, how="inner").sort(exports.ROW)
+        .select(pl.lit(raw.source_file).alias("source_file"), exports.SOURCE_ROW, "reasons", *cols)
     )
     top = (
-        problems.unique([io.ROW, "rule"]).group_by("rule").len()
+        problems.unique([exports.ROW, "rule"]).group_by("rule").len()
         .sort(["len", "rule"], descending=[True, False]).head(TOP_REASONS)
     )
     report = TableReport(
@@ -256,7 +256,7 @@ def _load_table(
 
 
 def _empty_quarantine(name: str) -> pl.DataFrame:
-    schema = {"source_file": pl.String, io.SOURCE_ROW: pl.Int64, "reasons": pl.String}
+    schema = {"source_file": pl.String, exports.SOURCE_ROW: pl.Int64, "reasons": pl.String}
     schema.update({c: pl.String for c in table(name).schema})
     return pl.DataFrame(schema=schema)
 
@@ -279,7 +279,7 @@ def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
         if name in ds.absent:
             continue
         path = folder / f"{name}.csv"
-        io.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
+        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
         written.append(path)
     return written
 
@@ -307,7 +307,7 @@ def write_snapshot(ds: Dataset, snapshot_dir: Path | str) -> Path:
         "absent": list(ds.absent),
         "reports": {n: asdict(r) for n, r in ds.reports.items()},
     }
-    io.write_json(meta, folder / SNAPSHOT_FILE)
+    outputs.write_json(meta, folder / SNAPSHOT_FILE)
     return folder
 
 

@@ -2,15 +2,15 @@
 
 Each function takes the audit (and the agents table for names) and returns a small LazyFrame;
 the notebook, the Excel action list and the monthly index page all read these, so a number is
-computed once. Buyer identities are masked here (``audit.masking``), before any view leaves.
+computed once. Buyer identities are masked here (``audit.core.masking``), before any view leaves.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from audit.masking import mask_buyers
-from audit.promises import AGEING_BUCKETS, FLAGS, PromiseAudit
+from audit.core.masking import mask_buyers
+from audit.promises.analysis import AGEING_BUCKETS, FLAGS, PromiseAudit
 
 _CHASE = ("broken", "partial")
 
@@ -140,7 +140,7 @@ def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
     Statuses stay those of the full audit (a promise made on the 30th and paid on the 2nd of
     the next month is kept), only the rows are restricted.
     """
-    from audit.dates import parse_month
+    from audit.core.dates import parse_month
 
     first, last = parse_month(month)
     return PromiseAudit(
@@ -170,8 +170,8 @@ def headline_table(columns: dict[str, dict[str, float | int]], *, lang: str = "e
     ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
     :func:`audit.promises.promise_headline` dict. A rate with nothing due shows as a dash.
     """
-    from audit.labels import label
-    from audit.pack.fmt import fmt_value
+    from audit.core.fmt import fmt_value
+    from audit.core.labels import label
 
     out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in _HEADLINE_ROWS]}
     for title, h in columns.items():

@@ -1,56 +1,29 @@
-"""All file access: reading exports, writing outputs. Analyses never see a path."""
+"""Reading a shop's exports: any encoding or format, canonical headers and values.
+
+A shop's folder holds one file per table (reviews.csv, promises.xlsx, sales_daily.parquet).
+Reading happens in two steps so that one bad cell never costs the whole file:
+1. ``read_export``: bytes -> a frame of *strings* with canonical column names, the source
+   row number of every row, and fully blank rows removed (and counted);
+2. ``parse_table``: strings -> canonical dtypes, vectorised; a cell that cannot be read
+   becomes null in the typed frame and a row problem ("amount_cny: cannot read '12块' as an
+   amount") that the caller quarantines.
+
+Every alias and value mapping comes from ``audit/data/aliases.json``.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-#: How timestamps are written: shop-local time, no zone, to the second.
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-def write_csv(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` as UTF-8 CSV with a fixed datetime format (byte-stable for a given frame)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.write_csv(path, datetime_format=DATETIME_FORMAT, date_format="%Y-%m-%d")
-
-
-def write_json(obj: object, path: Path) -> None:
-    """Write ``obj`` as pretty, key-sorted UTF-8 JSON (byte-stable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
-
-
-def write_excel(sheets: dict[str, pl.DataFrame], path: Path) -> None:
-    """Write one worksheet per frame (sheet names as given, at most 31 characters), autofit."""
-    import xlsxwriter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(path) as wb:
-        for name, df in sheets.items():
-            df.write_excel(wb, worksheet=name[:31], autofit=True)
-
-
-# --- reading exports ----------------------------------------------------------------------------
-#
-# A shop's folder holds one file per table (reviews.csv, promises.xlsx, sales_daily.parquet).
-# Reading happens in two steps so that one bad cell never costs the whole file:
-#   1. ``read_export``: bytes -> a frame of *strings* with canonical column names, the source
-#      row number of every row, and fully blank rows removed (and counted);
-#   2. ``parse_table``: strings -> canonical dtypes, vectorised; a cell that cannot be read
-#      becomes null in the typed frame and a row problem ("amount_cny: cannot read '12块' as an
-#      amount") that the caller quarantines.
-# Every alias and value mapping comes from ``audit/aliases.json``.
-
-from dataclasses import dataclass  # noqa: E402
-from functools import cache  # noqa: E402
-
-from audit.errors import StructuralError  # noqa: E402
-from audit.schema import Table, table  # noqa: E402
+from audit.core.errors import StructuralError
+from audit.data.schema import Table, table
 
 #: File extensions a table may come in, lower case.
 EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")

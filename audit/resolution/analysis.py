@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
-from audit import protocol
-from audit.resolution_stats import (
+from audit.data.schema import CATEGORIES, table
+from audit.resolution import protocol
+from audit.resolution.stats import (
     poisson_ratio_interval,
     shrink_ratios,
     wilson_high,
     wilson_low,
 )
-from audit.resolution_work import backlog_daily, workload_by_agent
-from audit.schema import CATEGORIES, table
+from audit.resolution.workload import backlog_daily, workload_by_agent
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -105,7 +105,7 @@ def case_frame(
 
 
 def case_status(facts: pl.LazyFrame, *, as_of: datetime, sla_hours: float = 24.0) -> pl.LazyFrame:
-    """:func:`case_frame` from :func:`audit.protocol.case_facts`, so the join is shared.
+    """:func:`case_frame` from :func:`audit.resolution.protocol.case_facts`, so the join is shared.
 
     Keeps the cases whose review exists and was posted at or before ``as_of``.
     """
@@ -202,10 +202,10 @@ def analyse_resolution(
     Parameters
     ----------
     reviews, cases, contacts, agents
-        Canonical tables (``audit.schema``), unfiltered: protocol checks need all of a buyer's
+        Canonical tables (``audit.data.schema``), unfiltered: protocol checks need all of a buyer's
         cases and the backlog needs earlier months.
     month_start, month_end
-        The cohort month's first and last day (``audit.dates.parse_month``).
+        The cohort month's first and last day (``audit.core.dates.parse_month``).
     as_of
         Nothing stamped later is seen; windows closing later are "still open".
     sla_hours
@@ -334,7 +334,7 @@ def resolution_headline(
         breaches (rows), breach_cases (distinct cases), unverified_claims. Rates are fractions
         (0-1); ``None`` where undefined (no eligible case).
     """
-    from audit.dates import parse_month
+    from audit.core.dates import parse_month
 
     month_start, month_end = parse_month(month)
     audit = analyse_resolution(

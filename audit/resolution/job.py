@@ -1,6 +1,6 @@
 """The ``review-audit resolution`` job: load, analyse, mask, write the CSV files.
 
-Kept apart from :mod:`audit.resolution` so the analysis stays pure (frames in, frames out) and
+Kept apart from :mod:`audit.resolution.analysis` so the analysis stays pure (frames in, frames out) and
 the CLI stays thin: this is the one place where the resolution analysis touches files.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit import io
-from audit.masking import mask_buyers
-from audit.resolution import analyse_resolution, collect_outputs
+from audit.core.masking import mask_buyers
+from audit.data import outputs
+from audit.resolution.analysis import analyse_resolution, collect_outputs
 
 #: Output file per ResolutionAudit field (the first five are the issue's contract).
 OUTPUT_FILES: dict[str, str] = {
@@ -39,7 +39,7 @@ def run_resolution(
     Parameters
     ----------
     data_dir
-        Exports folder or snapshot (``audit.dataset.load_dataset``).
+        Exports folder or snapshot (``audit.data.dataset.load_dataset``).
     out_dir
         Created if missing; files are named as in ``OUTPUT_FILES``.
     month
@@ -63,9 +63,9 @@ def run_resolution(
     StructuralError
         A required table (reviews, cases, contacts, agents) is absent or unreadable.
     """
-    from audit.dataset import load_dataset
-    from audit.dates import parse_as_of, parse_month
-    from audit.errors import ParameterError
+    from audit.core.dates import parse_as_of, parse_month
+    from audit.core.errors import ParameterError
+    from audit.data.dataset import load_dataset
 
     month_start, month_end = parse_month(month)
     if not sla_hours > 0:
@@ -86,6 +86,6 @@ def run_resolution(
     written: dict[str, Path] = {}
     for field, name in OUTPUT_FILES.items():
         path = out / name
-        io.write_csv(mask_buyers(frames[field]), path)
+        outputs.write_csv(mask_buyers(frames[field]), path)
         written[field] = path
     return written

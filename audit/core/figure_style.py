@@ -1,7 +1,7 @@
 """Figure builders, one module per topic (``promises``, ``resolution``, ``impact``).
 
 Each builder takes small, already-aggregated polars frames and returns a ``go.Figure``; notebooks
-only show it with :func:`audit.charts.show`. This package holds what every topic shares, so the
+only show it with :func:`audit.core.charts.show`. This package holds what every topic shares, so the
 pack looks like one document: a palette and :func:`styled`, the common layout.
 """
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.impact import PRETREND, THIN, ImpactResult
-from audit.labels import check_lang, label
+from audit.core.labels import check_lang, label
+from audit.impact.analysis import PRETREND, THIN, ImpactResult
 
 
 def _pct(x: float | None) -> str:

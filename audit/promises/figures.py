@@ -1,7 +1,7 @@
 """Figures for the promise audit: one builder per chart, small aggregated frames in, go.Figure out.
 
-Every builder takes the frames of :mod:`audit.promises_summary` (already aggregated, buyers
-masked) and ``lang`` for its words (:func:`audit.labels.label`). Rates carry their counts in the
+Every builder takes the frames of :mod:`audit.promises.views` (already aggregated, buyers
+masked) and ``lang`` for its words (:func:`audit.core.labels.label`). Rates carry their counts in the
 bar text and hover, so a manager never reads a 100 % that means one promise out of one.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from audit.figures import BAD, GOOD, PALETTE, styled
-from audit.labels import label
+from audit.core.figure_style import BAD, GOOD, PALETTE, styled
+from audit.core.labels import label
 
 
 def _legend_below_title(fig: go.Figure) -> go.Figure:

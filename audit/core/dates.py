@@ -10,7 +10,7 @@ import calendar
 import re
 from datetime import date, datetime, time
 
-from audit.errors import ParameterError
+from audit.core.errors import ParameterError
 
 _AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"\d{4}-\d{2}")

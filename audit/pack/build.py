@@ -31,20 +31,21 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from audit import io
-from audit.errors import NotebookFailed, ParameterError
-from audit.labels import label
-from audit.masking import mask_buyers
-from audit.pack import actions as pack_actions
+from audit.core.errors import NotebookFailed, ParameterError
+from audit.core.labels import label
+from audit.core.masking import mask_buyers
+from audit.core.resources import shipped_folder
+from audit.data import outputs
+from audit.pack import excel as pack_actions
 from audit.pack.headline import Headline, compute_headline
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
 from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
+from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
-from audit.pack.run import KernelPool, NotebookRun, run_notebooks
 
 if TYPE_CHECKING:
-    from audit.dataset import Dataset
+    from audit.data.dataset import Dataset
 
 Progress = Callable[[str], None]
 
@@ -57,8 +58,8 @@ _SNAPSHOT = "_snapshot"
 
 
 def default_notebooks_dir() -> Path:
-    """The repository's ``notebooks/`` folder (the report notebooks)."""
-    return Path(__file__).resolve().parents[1] / "notebooks"
+    """The report notebooks (packaged with the toolkit, or ``notebooks/`` in a checkout)."""
+    return shipped_folder("notebooks")
 
 
 @dataclass
@@ -142,14 +143,14 @@ def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
              "top_reasons": "; ".join(f"{rule} ({k})" for rule, k in r.top_reasons)}
             for n, r in sorted(reports.items())]
     written = [pack / DATA / "data_quality.csv"]
-    io.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
+    outputs.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
                                             "rows_read": pl.Int64, "rows_valid": pl.Int64,
                                             "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
                                             "top_reasons": pl.String}), written[0])
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
-            io.write_csv(mask_buyers(frame), path)
+            outputs.write_csv(mask_buyers(frame), path)
             written.append(path)
     return written
 
@@ -197,12 +198,12 @@ def _in_process(tables: Mapping[str, pl.LazyFrame], ds: Dataset, params: PackPar
                      ("promises_to_chase_by_agent", lists.chase_by_agent),
                      ("protocol_breaches", lists.breaches),
                      ("unverified_claims", lists.unverified)):
-        io.write_csv(df, tmp / DATA / f"{name}.csv")
+        outputs.write_csv(df, tmp / DATA / f"{name}.csv")
         written.append(tmp / DATA / f"{name}.csv")
     written += _write_quality(ds, tmp)
     hl = headline.frame()
-    io.write_csv(hl, tmp / DATA / "headline.csv")
-    io.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
+    outputs.write_csv(hl, tmp / DATA / "headline.csv")
+    outputs.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
                    "previous_month": headline.previous_month,
                    "previous_as_of": headline.previous_as_of.isoformat(),
                    "values": headline.values, "previous": headline.previous,
@@ -275,7 +276,7 @@ def build_monthly_pack(
         Notebooks run at once (2 fits a 2-core machine).
     warm_kernels
         Start and warm one kernel per notebook while the exports are validated
-        (:class:`audit.pack.run.KernelPool`); False starts each kernel when its turn comes.
+        (:class:`audit.pack.notebooks.KernelPool`); False starts each kernel when its turn comes.
     progress
         Called with one line per step (the CLI prints them).
 
@@ -298,7 +299,7 @@ def build_monthly_pack(
     # Kernels start and import while GX validates (that import leaves a core idle).
     pool = KernelPool(len(sources), sources[0].parent) if warm_kernels else None
     try:
-        from audit.dataset import load_dataset, write_snapshot
+        from audit.data.dataset import load_dataset, write_snapshot
 
         say(f"{label('progress.validating', params.lang)} {params.data_dir} …")
         t = clock.step("parameters", t)
@@ -376,7 +377,7 @@ def build_monthly_pack(
             parameters={k: v for k, v in nb_parameters.items() if k != "data_dir"},
             ds=ds, data_dir=params.data_dir, steps=clock.steps, notebooks=result.notebooks,
             outputs=outputs, pack_dir=tmp)
-        io.write_json(manifest, tmp / "manifest.json")
+        outputs.write_json(manifest, tmp / "manifest.json")
         _swap_into_place(tmp, target)
         kept = True
         result.outputs = [target / p.relative_to(tmp) for p in outputs] + [target / "manifest.json"]
