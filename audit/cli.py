@@ -60,8 +60,19 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _print_version(value: bool) -> None:  # noqa: FBT001 - typer's callback signature
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"review-audit {version('review-audit')}")
+        raise typer.Exit
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                           help="Print the version and exit.")] = False,
+) -> None:
     """Audit an after-sales team's handling log (see ``review-audit COMMAND --help``)."""
 
 
@@ -87,7 +98,7 @@ def demo(
     typer.echo(f"demo data written to {out} ({summary}); truth in {out / 'truth'}")
 
 
-# --- validate (owner: foundation io/contracts) ------------------------------------------------
+# --- validate ----------------------------------------------------------------------------------
 
 
 @app.command()
@@ -133,7 +144,7 @@ def validate(
         raise typer.Exit(1)
 
 
-# --- promises (owner: promise audit) ----------------------------------------------------------
+# --- promises ------------------------------------------------------------------------------------
 
 
 @app.command()
@@ -150,15 +161,15 @@ def promises(
     """Match promises to payments: broken, late, partial, duplicate and unpromised money."""
     from audit.promises.job import run_promises
 
-    run = run_promises(data_dir, out, as_of=as_of)
+    run, written = run_promises(data_dir, out, as_of=as_of)
     if run.quarantined:
         typer.echo(f"note: {run.quarantined:,} rows quarantined (see {out / 'quarantine'}); "
                    "the audit used the valid rows", err=True)
     typer.echo(f"promise audit as of {run.as_of:%Y-%m-%d} written to {out}: "
-               + ", ".join(p.name for p in run.written.values()))
+               + ", ".join(p.name for p in written.values()))
 
 
-# --- resolution (owner: resolution analysis) --------------------------------------------------
+# --- resolution ----------------------------------------------------------------------------------
 
 
 @app.command()
@@ -183,7 +194,7 @@ def resolution(
                + ", ".join(p.name for p in written.values()))
 
 
-# --- impact (owner: impact analysis) ----------------------------------------------------------
+# --- impact --------------------------------------------------------------------------------------
 
 
 @app.command()
@@ -198,24 +209,16 @@ def impact(
     ] = None,
 ) -> None:
     """Do explanations and resolved reviews lift conversion? A staggered event study."""
-    from audit.data import outputs
-    from audit.data.dataset import load_dataset
-    from audit.impact.analysis import EVENTS, estimate_impact, summary_lines
+    from audit.impact.analysis import summary_lines
+    from audit.impact.job import run_impact
 
-    if event is not None and event not in EVENTS:
-        msg = f"--event must be one of {', '.join(EVENTS)}, got {event!r}"
-        raise ParameterError(msg)
-    ds = load_dataset(data_dir, require=["sales_daily", "reviews"])
-    result = estimate_impact(ds.tables["sales_daily"], ds.tables["reviews"],
-                             events=EVENTS if event is None else (event,), window=window)
-    outputs.write_csv(result.summary, out / "impact_summary.csv")
-    outputs.write_csv(result.event_study, out / "event_study.csv")
-    for line in summary_lines(result):
+    views, _ = run_impact(data_dir, out, window=window, event=event)
+    for line in summary_lines(views.result):
         typer.echo(line)
     typer.echo(f"impact results written to {out}")
 
 
-# --- monthly pack and lab (owner: report) -----------------------------------------------------
+# --- monthly pack and lab ------------------------------------------------------------------------
 
 
 @app.command()
@@ -230,6 +233,8 @@ def monthly(
     ] = None,
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
     lang: Annotated[str, typer.Option(help="Labels: en or zh.")] = "en",
+    sla_hours: Annotated[float, typer.Option(help="First-contact SLA in hours.")] = 24.0,
+    window: Annotated[int, typer.Option(help="Days before/after each event (impact).")] = 14,
 ) -> None:
     """Build the monthly management pack: validated data, notebooks, HTML, Excel, manifest.
 
@@ -242,7 +247,8 @@ def monthly(
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,
-                                out=out, progress=lambda line: console.print(line, markup=False))
+                                out=out, sla_hours=sla_hours, window=window,
+                                progress=lambda line: console.print(line, markup=False))
     typer.echo(f"monthly pack written to {result.pack_dir / 'index.html'} "
                f"({result.seconds:.1f} s)")
 

@@ -23,6 +23,10 @@ ZH_ROWS = [
 ]
 
 
+def _indexed(raw: pl.DataFrame) -> pl.DataFrame:
+    return raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64})
+
+
 def _typed(path: Path, name: str) -> pl.DataFrame:
     raw = exports.read_export(path, name)
     typed, problems = exports.parse_table(raw.frame, name)
@@ -104,7 +108,7 @@ def test_gb18030_only_characters_survive(tmp_path: Path) -> None:
 )
 def test_amount_formats(text: str, value: float) -> None:
     raw = text_frame("agents", [{**GOOD["agents"][0], "cash_limit_cny": text}])
-    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(_indexed(raw),
                                      "agents")
     assert problems.height == 0
     assert typed["cash_limit_cny"].item() == value
@@ -122,7 +126,7 @@ def test_amount_formats(text: str, value: float) -> None:
 )
 def test_datetime_formats(text: str, value: datetime) -> None:
     raw = text_frame("contacts", [{**GOOD["contacts"][0], "contacted_at": text}])
-    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(_indexed(raw),
                                      "contacts")
     assert problems.height == 0
     assert typed["contacted_at"].item() == value
@@ -131,7 +135,7 @@ def test_datetime_formats(text: str, value: datetime) -> None:
 @pytest.mark.parametrize("text", ["2026-10-03", "2026/10/3", "2026-10-03 00:00:00"])
 def test_date_formats(text: str) -> None:
     raw = text_frame("agents", [{**GOOD["agents"][0], "joined_on": text}])
-    typed, _ = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}), "agents")
+    typed, _ = exports.parse_table(_indexed(raw), "agents")
     assert typed["joined_on"].item() == date(2026, 10, 3)
 
 
@@ -142,7 +146,7 @@ def test_date_formats(text: str) -> None:
 )
 def test_boolean_formats(text: str, value: bool) -> None:  # noqa: FBT001
     raw = text_frame("contacts", [{**GOOD["contacts"][0], "reached": text}])
-    typed, problems = exports.parse_table(raw.with_row_index(exports.ROW).cast({exports.ROW: pl.Int64}),
+    typed, problems = exports.parse_table(_indexed(raw),
                                      "contacts")
     assert problems.height == 0
     assert typed["reached"].item() is value

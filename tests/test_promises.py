@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_promises_support import F, P, at, build, reference
 
+from audit.core.dates import end_of_day
 from audit.promises.analysis import (
     AGEING_BUCKETS,
     FINDINGS,
@@ -19,9 +20,8 @@ from audit.promises.analysis import (
     STATUSES,
     PromiseAudit,
     audit_promises,
-    end_of_day,
-    promise_headline,
 )
+from audit.promises.views import promise_headline
 
 AS_OF = datetime(2026, 10, 31, 23, 59, 59, 999999)
 

@@ -1,4 +1,4 @@
-"""The benchmark's DuckDB SQL is the same audit: it agrees with audit.promises.analysis row for row."""
+"""The benchmark's DuckDB SQL is the same audit: it agrees with the polars audit row for row."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from audit.promises.analysis import (
     PROMISE_AUDIT_COLUMNS,
     STATUSES,
 )
-from audit.promises.job import load_and_audit
+from audit.promises.job import load_and_analyse
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,7 +51,7 @@ def _precision_recall(found: set, truth: set) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def demo_audit(demo_dir):
-    audit, _, _ = load_and_audit(demo_dir, as_of=_as_of(demo_dir).date().isoformat())
+    audit = load_and_analyse(demo_dir, as_of=_as_of(demo_dir).date().isoformat())[0].audit
     return audit.promises.collect(), audit.payments.collect()
 
 
@@ -142,7 +142,7 @@ def test_cli_end_to_end_on_the_demo_3(demo_dir, tmp_path):
     owed = chase.filter(pl.col("owed_cny").is_not_null())
     assert (owed["owed_cny"] - (owed["promised_cny"] - owed["covered_cny"])).abs().max() < 1e-9
     by_agent = pl.read_excel(tmp_path / "promise_actions.xlsx", sheet_name="by agent")
-    assert by_agent["to_chase"].sum() == chase.height
+    assert by_agent["promises"].sum() == chase.height
     assert (tmp_path / "quarantine" / "promises.csv").is_file()
 
 
@@ -195,7 +195,8 @@ def test_chinese_headers_gb18030_and_xlsx_give_identical_results_3(demo_dir, dem
     (data / "promises.csv").write_bytes(zh["promises"].write_csv().encode("gb18030"))
     # fulfilments: Chinese headers in an XLSX workbook, every value as text.
     zh["fulfilments"].write_excel(data / "fulfilments.xlsx")
-    audit, _, ds = load_and_audit(data, as_of=_as_of(demo_dir).date().isoformat())
+    run, ds = load_and_analyse(data, as_of=_as_of(demo_dir).date().isoformat())
+    audit = run.audit
     assert ds.rows_quarantined == 0
     assert str(ds.reports["fulfilments"].source_file).endswith("fulfilments.xlsx")
     assert ds.reports["promises"].rows_valid == raw["promises"].height
@@ -241,7 +242,8 @@ def test_cli_quarantines_bad_rows_and_audits_the_rest(demo_dir, tmp_path):
 
 
 def test_one_shop_audit_equals_the_full_audit_restricted_to_that_shop(demo_dir, demo_audit):
-    audit, _, _ = load_and_audit(demo_dir, as_of=_as_of(demo_dir).date().isoformat(), shop="S02")
+    audit = load_and_analyse(demo_dir, as_of=_as_of(demo_dir).date().isoformat(),
+                             shop="S02")[0].audit
     prom, pay = demo_audit
     assert audit.promises.collect().equals(prom.filter(pl.col("shop_id") == "S02"))
     assert audit.payments.collect().equals(pay.filter(pl.col("shop_id") == "S02"))

@@ -11,7 +11,8 @@ from test_promises_support import F, P, at, build
 
 from audit.promises import figures
 from audit.promises import views as summary
-from audit.promises.analysis import audit_promises, promise_headline
+from audit.promises.analysis import audit_promises
+from audit.promises.views import promise_headline
 
 AS_OF = datetime(2026, 10, 31, 23, 59, 59, 999999)
 
@@ -56,9 +57,9 @@ def test_ageing_lists_every_bucket_in_order(case):
     assert df["partial"].to_list() == [0, 0, 0, 1]
 
 
-def test_action_list_masks_buyers_and_sorts_by_agent(case):
+def test_chase_list_masks_buyers_and_sorts_by_agent(case):
     audit, agents = case
-    df = summary.action_list(audit, agents).collect()
+    df = summary.chase_list(audit, agents).collect()
     assert df["promise_id"].to_list() == ["P1", "P2", "P4"]  # A1 by days overdue, then A2
     assert df["buyer_id"].to_list() == ["t***1", "t***2", "t***4"]
     assert df["owed_cny"].to_list() == [10.0, 6.0, 5.0]

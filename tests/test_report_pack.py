@@ -111,7 +111,8 @@ def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> No
     _, out, _ = built
     pack = out / MONTH
     m = json.loads((pack / "manifest.json").read_text("utf-8"))
-    assert m["parameters"] == {"month": MONTH, "as_of": "2026-11-30", "shop": "", "lang": "en"}
+    assert m["parameters"] == {"month": MONTH, "as_of": "2026-11-30", "shop": "", "lang": "en",
+                               "sla_hours": "24.0", "window": "14"}
     by_table = {i["table"]: i for i in m["inputs"]}
     for name in ("reviews", "cases", "contacts", "agents", "sales_daily"):
         path = demo_dir / f"{name}.csv"
@@ -128,7 +129,7 @@ def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> No
         kind = subprocess.run(["git", "-C", str(repo), "cat-file", "-t", commit],
                               capture_output=True, text=True, check=True).stdout.strip()
         assert kind == "commit"
-    assert {"validate", "snapshot", "headline", "render", "notebooks_wall"} <= set(
+    assert {"validate", "snapshot", "analyses", "render", "notebooks_wall"} <= set(
         m["steps_seconds"])
     assert set(m["notebooks_seconds"]) == {"alpha.ipynb", "beta.ipynb"}
     for entry in m["outputs"]:
@@ -288,7 +289,7 @@ def test_promise_numbers_and_chase_list_match_demo_truth(built, demo_dir: Path) 
     chase = {r["promise_id"] for r in _read_csv(out / MONTH / "data" / "promises_to_chase.csv")}
     assert chase == owed
     h = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))
-    assert h["values"]["promises_broken"] == sum(promised[p] == MONTH for p in owed)
+    assert h["values"]["promises_broken_or_partial"] == sum(promised[p] == MONTH for p in owed)
     by_agent = _read_csv(out / MONTH / "data" / "promises_to_chase_by_agent.csv")
     assert sum(int(r["promises"]) for r in by_agent) == len(owed)
 
@@ -313,13 +314,13 @@ def test_missing_optional_exports_skip_their_report_not_the_pack(demo_dir: Path,
     pack = result.pack_dir
     assert sorted(p.name for p in pack.glob("*.html")) == ["index.html", "resolution.html"]
     h = json.loads((pack / "data" / "headline.json").read_text("utf-8"))
-    assert "promises_broken" not in h["values"]  # not 0: unknown
+    assert "promises_broken_or_partial" not in h["values"]  # not 0: unknown
     assert "explanation_lift" not in h["values"]
     assert h["values"]["cohort_cases"] > 0
     index = (pack / "index.html").read_text("utf-8")
     assert "Compensation promises: skipped, no export for promises, fulfilments" in index
     assert "Sales impact of explanations: skipped, no export for sales_daily" in index
-    assert '<div class="card" data-metric="promises_broken"><div class="k">' in index
+    assert '<div class="card" data-metric="promises_broken_or_partial"><div class="k">' in index
     (data / "reviews.csv").unlink()
     with pytest.raises(StructuralError, match="reviews"):
         build_monthly_pack(data, month=MONTH, out=tmp_path / "out2", notebooks_dir=nbs)

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audit.core.dates import month_earlier, previous_month
 from audit.core.errors import ParameterError
 from audit.core.fmt import fmt_change, fmt_cny, fmt_count, fmt_hours, fmt_pct
 from audit.core.labels import LANGS, _all_labels, label
-from audit.pack.headline import Headline, month_earlier, previous_month
+from audit.pack.headline import Headline
 from audit.pack.index import PageLink, index_html
 from audit.pack.notebooks import describe_failure
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
@@ -49,10 +50,10 @@ def test_missing_data_folder_is_a_parameter_error(tmp_path: Path) -> None:
 
 def test_good_parameters_become_plain_strings(tmp_path: Path) -> None:
     p = check_params(tmp_path, month=" 2026-10 ", as_of="2026-11-05", shop="S01", lang="zh")
-    assert p.notebook_parameters(Path("/snap")) == {
-        "data_dir": "/snap", "month": "2026-10", "as_of": "2026-11-05", "shop": "S01",
-        "lang": "zh"}
-    assert all(isinstance(v, str) for v in p.notebook_parameters(Path("/s")).values())
+    assert p.notebook_parameters(Path("/views"), Path("/snap")) == {
+        "views_dir": "/views", "data_dir": "/snap", "month": "2026-10", "as_of": "2026-11-05",
+        "shop": "S01", "lang": "zh", "sla_hours": "24.0", "window": "14"}
+    assert all(isinstance(v, str) for v in p.notebook_parameters(Path("/v"), Path("/s")).values())
 
 
 def test_as_of_defaults_to_last_activity_and_shop_must_exist(tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_describe_failure_is_one_line() -> None:
 
 
 def _headline(previous: dict) -> Headline:
-    values = {"promises_broken": 5, "owed_cny": 1234.5, "resolution_rate": 0.5,
+    values = {"promises_broken_or_partial": 5, "owed_cny": 1234.5, "resolution_rate": 0.5,
               "cohort_cases": 1000, "median_hours_to_first_contact": 3.0,
               "explanation_lift": 0.12, "explanation_lift_ci_low": 0.05,
               "explanation_lift_ci_high": 0.2, "explanation_lift_verdict": "lift"}
@@ -154,7 +155,8 @@ def _headline(previous: dict) -> Headline:
 
 def test_index_formats_numbers_colours_changes_and_escapes() -> None:
     page = index_html(
-        headline=_headline({"promises_broken": 8, "owed_cny": 1000.0, "resolution_rate": 0.45,
+        headline=_headline({"promises_broken_or_partial": 8, "owed_cny": 1000.0,
+                            "resolution_rate": 0.45,
                             "cohort_cases": 1200, "median_hours_to_first_contact": 2.0}),
         reports=[PageLink("promises.html", "Promises <b>")],
         actions=[PageLink("actions/x.xlsx", "X", "3 rows")], quality={},
@@ -170,7 +172,7 @@ def test_index_formats_numbers_colours_changes_and_escapes() -> None:
     assert '<span class="bad">+¥234</span>' in page  # more owed: bad
     assert '<span class="good">+5.0 pp</span>' in page  # higher resolution rate: good
     assert '<span class="bad">+1.0 h</span>' in page  # slower first contact: bad
-    assert "95% CI +5.0% … +20.0% · lift" in page
+    assert "95% CI +5.0% – +20.0% · lift" in page
     assert ">+12.0%</div>" in page
 
 

@@ -10,6 +10,8 @@ import calendar
 import re
 from datetime import date, datetime, time
 
+import polars as pl
+
 from audit.core.errors import ParameterError
 
 _AS_OF = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -51,7 +53,7 @@ def parse_as_of(value: str) -> datetime:
     except ValueError:
         msg = f"as-of date {value!r} is not a real calendar date"
         raise ParameterError(msg) from None
-    return datetime.combine(day, time.max)
+    return end_of_day(day)
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -87,3 +89,48 @@ def parse_month(value: str) -> tuple[date, date]:
         raise ParameterError(msg)
     last = calendar.monthrange(year, month)[1]
     return date(year, month, 1), date(year, month, last)
+
+
+def end_of_day(day: date | datetime) -> datetime:
+    """``day`` as an audit instant: a date means the last microsecond of that day.
+
+    The one end-of-day cut of the toolkit: everything that happened on the audit date counts.
+    A datetime is returned unchanged.
+
+    >>> end_of_day(date(2026, 10, 31))
+    datetime.datetime(2026, 10, 31, 23, 59, 59, 999999)
+    """
+    if isinstance(day, datetime):
+        return day
+    return datetime.combine(day, time.max)
+
+
+def previous_month(month: str) -> str:
+    """The month before ``month`` (YYYY-MM).
+
+    >>> previous_month("2026-01")
+    '2025-12'
+    """
+    first, _ = parse_month(month)
+    index = first.year * 12 + first.month - 2
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_earlier(day: date) -> date:
+    """``day`` one calendar month earlier, clamped to the month's length.
+
+    Comparing this month with the previous one "at the same age" moves the audit date back by
+    exactly this.
+
+    >>> month_earlier(date(2026, 3, 31))
+    datetime.date(2026, 2, 28)
+    """
+    index = day.year * 12 + day.month - 2
+    year, month = index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def in_month(column: str, month: str) -> pl.Expr:
+    """True where timestamp ``column`` falls on a day of ``month`` (YYYY-MM)."""
+    first, last = parse_month(month)
+    return pl.col(column).dt.date().is_between(first, last)

@@ -18,3 +18,10 @@ class ParameterError(AuditError):
 
 class NotebookFailed(AuditError):
     """A report notebook raised; the message names the notebook and the failing cell's error."""
+
+
+class AnalysisFailed(AuditError):
+    """An analysis raised while building the pack; the message names the job and the error.
+
+    Never caught to show "n/a": a bug in an analysis must fail the pack loudly.
+    """

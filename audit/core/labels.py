@@ -42,7 +42,8 @@ def _all_labels() -> dict[str, dict[str, str]]:
             raise ValueError(msg) from exc
         for key, texts in data.items():
             if key in labels:
-                msg = f"label {key!r} is defined in both {origin[key]} and {path.parent.name}/{path.name}"
+                here = f"{path.parent.name}/{path.name}"
+                msg = f"label {key!r} is defined in both {origin[key]} and {here}"
                 raise ValueError(msg)
             missing = [lang for lang in LANGS if not isinstance(texts, dict) or lang not in texts]
             if missing:

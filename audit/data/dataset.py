@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from audit.core.dates import end_of_day
 from audit.core.errors import StructuralError
 from audit.data import exports, outputs
 from audit.data.schema import TABLES, empty_frame, table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
 #: Marker file of a snapshot folder.
 SNAPSHOT_FILE = "snapshot.json"
@@ -118,7 +119,7 @@ class Dataset:
         if last is None:
             msg = "no dated activity in any table; pass an explicit as-of date"
             raise StructuralError(msg)
-        return datetime.combine(last, time.max)
+        return end_of_day(last)
 
     @property
     def rows_quarantined(self) -> int:
@@ -233,7 +234,8 @@ def _load_table(
         problems.group_by(exports.ROW, maintain_order=True)
         .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
     )
-    good = df.join(per_row.select(exports.ROW), on=exports.ROW, how="anti").sort(exports.ROW).select(cols)
+    good = (df.join(per_row.select(exports.ROW), on=exports.ROW, how="anti")
+            .sort(exports.ROW).select(cols))
     bad = (
         raw.frame.join(per_row, on=exports.ROW, how="inner").sort(exports.ROW)
         .select(pl.lit(raw.source_file).alias("source_file"), exports.SOURCE_ROW, "reasons", *cols)

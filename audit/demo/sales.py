@@ -1,7 +1,8 @@
 """Demo part 4: the item-day sales panel, with known effects of explanations and resolutions.
 
 The model (one row per item per calendar day of the period), written so that the causal event
-study in :mod:`audit.impact.analysis` has a truth to be checked against and a naive before/after that is
+study in :mod:`audit.impact.analysis` has a truth to be checked against and a naive
+before/after that is
 wrong by construction:
 
 - **visitors** (traffic) ~ Poisson(base_i x weekday x shop-day shock x item-day noise). Reviews,

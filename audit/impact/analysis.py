@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from audit.core.errors import ParameterError
+from audit.core.shops import for_shop
 from audit.impact.adjust import covariates, event_arrays
 from audit.impact.design import (
     EVENTS,
@@ -68,6 +69,14 @@ class ImpactResult(NamedTuple):
     summary: pl.DataFrame
     event_study: pl.DataFrame
     paths: pl.DataFrame
+
+
+def check_window(window: int) -> int:
+    """``window`` when it is 1..``MAX_WINDOW`` days, else a ``ParameterError``."""
+    if not 1 <= window <= MAX_WINDOW:
+        msg = f"--window must be between 1 and {MAX_WINDOW} days, got {window}"
+        raise ParameterError(msg)
+    return window
 
 
 def _collect(frame: pl.LazyFrame | pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -136,16 +145,12 @@ def estimate_impact(
     if bad:
         msg = f"event must be one of {', '.join(EVENTS)}, got {bad[0]!r}"
         raise ParameterError(msg)
-    if not 1 <= window <= MAX_WINDOW:
-        msg = f"--window must be between 1 and {MAX_WINDOW} days, got {window}"
-        raise ParameterError(msg)
+    check_window(window)
     sales_df = _collect(sales, ["shop_id", "item_id", "date", "visitors", "orders",
                                 "review_page_views"])
     reviews_df = _collect(reviews, ["shop_id", "item_id", "rating", "reviewed_at",
                                     "explained_at", "revised_rating", "revised_at", "removed_at"])
-    if shop:
-        sales_df = sales_df.filter(pl.col("shop_id") == shop)
-        reviews_df = reviews_df.filter(pl.col("shop_id") == shop)
+    sales_df, reviews_df = for_shop(sales_df, shop), for_shop(reviews_df, shop)
     panel = build_panel(sales_df)
     events_all = review_events(reviews_df, panel)
     units = review_units(events_all)

@@ -6,14 +6,18 @@ to trust (the event study) and why the naive before/after misleads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
+from audit.core.fmt import DASH, fmt_signed_pct
 from audit.core.labels import check_lang, label
-from audit.impact.analysis import PRETREND, THIN, ImpactResult
+from audit.impact.analysis import PRETREND, THIN, ImpactResult, impact_headline
 
 
 def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:+.1f}%"
+    """A percent change (already in %, e.g. 12.8) as the pack shows it: ``+12.8%``."""
+    return fmt_signed_pct(None if x is None else x / 100)
 
 
 def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
@@ -25,10 +29,10 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
             "event": label(f"impact.event.{r['event']}", lang),
             "metric": label(f"impact.metric.{r['metric']}", lang),
             "estimate": _pct(r["estimate_pct"]),
-            "95% interval": ("–" if r["ci_low_pct"] is None
+            "95% interval": (DASH if r["ci_low_pct"] is None
                              else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
             "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
-            "pre-trend p": "–" if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
+            "pre-trend p": DASH if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
             "placebo": _pct(r["placebo_estimate_pct"]),
             "naive before/after (biased)": _pct(r["naive_pct"]),
             "verdict": r["verdict"],
@@ -91,3 +95,30 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
 
 def _window(result: ImpactResult) -> int:
     return int(result.event_study["day"].max()) if result.event_study.height else 0
+
+
+@dataclass(frozen=True)
+class ImpactViews:
+    """The event study's tables and its headline (the explanation's lift on conversion).
+
+    The estimate pools every event in the panel (a month alone is too thin), so it is an
+    all-period figure: the index card says so, and it has no month-on-month change.
+    """
+
+    window: int
+    headline: dict[str, object]
+    summary: pl.DataFrame
+    event_study: pl.DataFrame
+    paths: pl.DataFrame
+
+    @property
+    def result(self) -> ImpactResult:
+        """The analysis result these views were built from (for the display helpers)."""
+        return ImpactResult(self.summary, self.event_study, self.paths)
+
+
+def impact_views(result: ImpactResult, *, window: int) -> ImpactViews:
+    """The views of one event study (the explanation headline when explanations were estimated)."""
+    has_explanation = "explanation" in result.summary["event"].to_list()
+    headline = impact_headline(result, event="explanation") if has_explanation else {}
+    return ImpactViews(window, headline, result.summary, result.event_study, result.paths)

@@ -21,11 +21,10 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,8 +35,8 @@ from audit.core.labels import label
 from audit.core.masking import mask_buyers
 from audit.core.resources import shipped_folder
 from audit.data import outputs
-from audit.pack import excel as pack_actions
-from audit.pack.headline import Headline, compute_headline
+from audit.pack.analyses import analyse_month, save_month_views
+from audit.pack.excel import WORKBOOKS, write_action_lists
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
 from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
@@ -46,6 +45,7 @@ from audit.pack.params import PackParams, check_params, check_shop, resolve_as_o
 
 if TYPE_CHECKING:
     from audit.data.dataset import Dataset
+    from audit.pack.headline import Headline, MonthViews
 
 Progress = Callable[[str], None]
 
@@ -55,6 +55,7 @@ DATA = "data"
 ACTIONS = "actions"
 QUARANTINE = "quarantine"
 _SNAPSHOT = "_snapshot"
+_VIEWS = "_views"
 
 
 def default_notebooks_dir() -> Path:
@@ -179,40 +180,6 @@ def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
     return failed
 
 
-def _in_process(tables: Mapping[str, pl.LazyFrame], ds: Dataset, params: PackParams, tmp: Path,
-                clock: _Clock, t: float, *, skip: set[str]
-                ) -> tuple[Headline, pack_actions.ActionLists, list[Path]]:
-    """Headline numbers, action lists and data files, computed while the kernels run.
-
-    In-process work overlaps the kernels: they spend much of their time importing and waiting.
-    """
-    headline = compute_headline(tables, month=params.month,
-                                as_of=date.fromisoformat(params.as_of),
-                                shop=params.shop, skip=skip)
-    t = clock.step("headline", t)
-    lists = pack_actions.build_action_lists(tables, month=params.month,
-                                            as_of=headline.as_of, shop=params.shop)
-    written = list(pack_actions.write_action_lists(lists, tmp / ACTIONS,
-                                                   lang=params.lang).values())
-    for name, df in (("promises_to_chase", lists.chase),
-                     ("promises_to_chase_by_agent", lists.chase_by_agent),
-                     ("protocol_breaches", lists.breaches),
-                     ("unverified_claims", lists.unverified)):
-        outputs.write_csv(df, tmp / DATA / f"{name}.csv")
-        written.append(tmp / DATA / f"{name}.csv")
-    written += _write_quality(ds, tmp)
-    hl = headline.frame()
-    outputs.write_csv(hl, tmp / DATA / "headline.csv")
-    outputs.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
-                   "previous_month": headline.previous_month,
-                   "previous_as_of": headline.previous_as_of.isoformat(),
-                   "values": headline.values, "previous": headline.previous,
-                   "notes": list(headline.notes)}, tmp / DATA / "headline.json")
-    written += [tmp / DATA / "headline.csv", tmp / DATA / "headline.json"]
-    t = clock.step("actions_and_data", t)
-    return headline, lists, written
-
-
 def _render_pages(runs: list[NotebookRun], pack: Path, *, lang: str,
                   say: Progress) -> list[tuple[str, str]]:
     """Render every executed notebook (code shown for a failed one); return (stem, title)."""
@@ -227,23 +194,108 @@ def _render_pages(runs: list[NotebookRun], pack: Path, *, lang: str,
     return pages
 
 
-def _write_index(pack: Path, *, headline: Headline, lists: pack_actions.ActionLists,
+def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                  pages: list[tuple[str, str]], ds: Dataset, params: PackParams,
                  notes: list[str]) -> None:
     """Write index.html: headline, report and action-list links, data quality, notes."""
     lang = params.lang
-    counts = lists.counts()
     reports = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
     quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
                   for p in sorted((pack / QUARANTINE).glob("*.csv"))]
     actions = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", lang),
                         label("index.rows", lang).format(n=f"{counts[name]:,}"))
-               for name in pack_actions.WORKBOOKS]
+               for name in WORKBOOKS if name in counts]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
                       params=shown, notes=notes, quarantine=quarantine)
     (pack / "index.html").write_text(page, "utf-8")
+
+
+def _write_headline(headline: Headline, data: Path) -> list[Path]:
+    """``data/headline.csv`` (values as shown) and ``data/headline.json`` (full precision)."""
+    outputs.write_csv(headline.frame(), data / "headline.csv")
+    outputs.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
+                        "previous_month": headline.previous_month,
+                        "previous_as_of": headline.previous_as_of.isoformat(),
+                        "values": headline.values, "previous": headline.previous,
+                        "notes": list(headline.notes)}, data / "headline.json")
+    return [data / "headline.csv", data / "headline.json"]
+
+
+def _skipped(ds: Dataset, lang: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Reports whose exports are absent, and the index's note for each."""
+    skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
+               if (missing := [n for n in needs if n in ds.absent])}
+    notes = [label("index.skipped", lang).format(report=_title(stem, lang),
+                                                 tables=", ".join(missing))
+             for stem, missing in skipped.items()]
+    return skipped, notes
+
+
+class _Build:
+    """The hidden build folder beside the target: removed on failure, unless kept for debugging."""
+
+    def __init__(self, params: PackParams) -> None:
+        params.out.mkdir(parents=True, exist_ok=True)
+        self.target = params.out / params.month
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{params.month}.building-", dir=params.out))
+        self.done = False
+
+    def keep_failed(self, out: Path, month: str) -> Path:
+        """Move the unfinished pack to ``OUT/MONTH.failed`` (its raw snapshot included)."""
+        self.done = True
+        return _keep_failed(self.tmp, out, month)
+
+    def finish(self) -> None:
+        """Swap the finished pack into place."""
+        _swap_into_place(self.tmp, self.target)
+        self.done = True
+
+    def cleanup(self) -> None:
+        """Remove the build folder unless it became the pack or the failed pack."""
+        if not self.done:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
+              ) -> tuple[Dataset, PackParams, dict[str, pl.LazyFrame]]:
+    """Validate the exports once; resolve as-of and shop; the typed snapshot's tables."""
+    from audit.data.dataset import load_dataset, write_snapshot
+
+    say(f"{label('progress.validating', params.lang)} {params.data_dir} …")
+    t = time.perf_counter()
+    ds = load_dataset(params.data_dir, require=PACK_TABLES)
+    t = clock.step("validate", t)
+    say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
+        f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
+    params = resolve_as_of(params, ds.last_activity())
+    check_shop(params, set(ds.tables["reviews"].select("shop_id").unique().collect()["shop_id"]))
+    snapshot = write_snapshot(ds, build.tmp / _SNAPSHOT)
+    tables = load_dataset(snapshot).tables  # the typed Parquet, the same rows the jobs use
+    clock.step("snapshot", t)
+    return ds, params, tables
+
+
+def _run_pages(sources: list[Path], build: _Build, params: PackParams, pool: KernelPool | None,
+               *, workers: int, say: Progress) -> list[NotebookRun]:
+    """Run the notebooks on the saved views (papermill, ``workers`` at a time)."""
+    return run_notebooks(
+        sources, build.tmp / NOTEBOOKS,
+        params.notebook_parameters(build.tmp / _VIEWS, build.tmp / _SNAPSHOT),
+        workers=workers, order=_execution_order(sources, build.target), pool=pool,
+        on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
+        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
+                              + ("" if r.ok else f" — {r.error}")))
+
+
+def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build: _Build,
+                      params: PackParams) -> dict[str, int]:
+    """Excel action lists, their CSVs, data quality, quarantine and the headline files."""
+    counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, lang=params.lang)
+    _write_quality(ds, build.tmp)
+    _write_headline(headline, build.tmp / DATA)
+    return counts
 
 
 def build_monthly_pack(
@@ -254,6 +306,8 @@ def build_monthly_pack(
     shop: str | None = None,
     lang: str = "en",
     out: Path | str = "reports",
+    sla_hours: float = 24.0,
+    window: int = 14,
     notebooks_dir: Path | str | None = None,
     workers: int = 2,
     warm_kernels: bool = True,
@@ -270,8 +324,10 @@ def build_monthly_pack(
         activity), one shop_id (default all), label language (en or zh).
     out
         Reports folder; the pack becomes ``out/month``.
+    sla_hours, window
+        First-contact SLA (resolution) and event window in days (impact).
     notebooks_dir
-        The notebooks to run (default: the repository's ``notebooks/``).
+        The notebooks to run (default: the packaged report notebooks).
     workers
         Notebooks run at once (2 fits a 2-core machine).
     warm_kernels
@@ -284,107 +340,76 @@ def build_monthly_pack(
     ------
     ParameterError, StructuralError
         Bad parameters or unreadable exports: nothing was written.
+    AnalysisFailed
+        An analysis raised: names the job; nothing was written.
     NotebookFailed
         A notebook failed: names it and the failing cell; debris kept in ``out/MONTH.failed``.
     """
     say = progress or (lambda _line: None)
     clock = _Clock()
-    t = began = time.perf_counter()
-    params = check_params(data_dir, month=month, as_of=as_of, shop=shop, lang=lang, out=out)
+    began = time.perf_counter()
+    params = check_params(data_dir, month=month, as_of=as_of, shop=shop, lang=lang, out=out,
+                          sla_hours=sla_hours, window=window)
     sources = _notebooks(Path(notebooks_dir) if notebooks_dir else default_notebooks_dir())
-    params.out.mkdir(parents=True, exist_ok=True)
-    target = params.out / params.month
-    tmp = Path(tempfile.mkdtemp(prefix=f".{params.month}.building-", dir=params.out))
-    kept = False
+    clock.step("parameters", began)
+    build = _Build(params)
     # Kernels start and import while GX validates (that import leaves a core idle).
     pool = KernelPool(len(sources), sources[0].parent) if warm_kernels else None
     try:
-        from audit.data.dataset import load_dataset, write_snapshot
-
-        say(f"{label('progress.validating', params.lang)} {params.data_dir} …")
-        t = clock.step("parameters", t)
-        ds = load_dataset(params.data_dir, require=PACK_TABLES)
-        t = clock.step("validate", t)
-        say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
-            f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
-        params = resolve_as_of(params, ds.last_activity())
-        shops = set(ds.tables["reviews"].select("shop_id").unique().collect()["shop_id"])
-        check_shop(params, shops)
-        snapshot = write_snapshot(ds, tmp / _SNAPSHOT)
-        tables = load_dataset(snapshot).tables  # the typed Parquet, as the kernels see it
-        t = clock.step("snapshot", t)
-
-        skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
-                   if (missing := [n for n in needs if n in ds.absent])}
-        skip_notes = [label("index.skipped", params.lang).format(
-            report=_title(stem, params.lang), tables=", ".join(missing))
-            for stem, missing in skipped.items()]
+        ds, params, tables = _validate(params, build, clock, say)
+        skipped, skip_notes = _skipped(ds, params.lang)
         for note in skip_notes:
             say(f"  {note}")
         sources = [s for s in sources if s.stem not in skipped]
 
-        nb_parameters = params.notebook_parameters(snapshot.resolve())
-        runs: list[NotebookRun] = []
-        crashed: list[BaseException] = []
-
-        def _run() -> None:
-            try:
-                _run_all()
-            except BaseException as exc:  # re-raised in the main thread after join
-                crashed.append(exc)
-
-        def _run_all() -> None:
-            runs.extend(run_notebooks(
-                sources, tmp / NOTEBOOKS, nb_parameters, workers=workers,
-                order=_execution_order(sources, target), pool=pool,
-                on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
-                on_done=lambda r: say(
-                    f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
-                    + ("" if r.ok else f" — {r.error}"))))
-
-        nb_started = time.perf_counter()
-        runner = threading.Thread(target=_run, name="notebooks")
-        runner.start()
-        try:
-            headline, lists, written = _in_process(tables, ds, params, tmp, clock, t,
-                                                   skip=set(skipped))
-        finally:
-            runner.join()  # never leave kernels running into a folder about to be removed
         t = time.perf_counter()
-        clock.steps["notebooks_wall"] = t - nb_started
-        if crashed:
-            raise crashed[0]
+        current, previous, headline = analyse_month(tables, params, skip=set(skipped))
+        save_month_views(current, build.tmp / _VIEWS)
+        t = clock.step("analyses", t)
 
-        pages = _render_pages(runs, tmp, lang=params.lang, say=say)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
+            pages_job = executor.submit(_run_pages, sources, build, params, pool,
+                                        workers=workers, say=say)
+            counts = _write_data_files(ds, current, headline, build, params)
+            t = clock.step("actions_and_data", t)
+            runs = pages_job.result()  # re-raises anything the runner raised
+        t = clock.step("notebooks_wait", t)
+        clock.steps["notebooks_wall"] = sum(r.seconds for r in runs) / max(1, workers)
+
+        pages = _render_pages(runs, build.tmp, lang=params.lang, say=say)
         t = clock.step("render", t)
         failed = [r for r in runs if not r.ok]
         if failed:
-            where = _keep_failed(tmp, params.out, params.month)
-            kept = True
+            where = build.keep_failed(params.out, params.month)
             what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
             msg = f"{what} (executed notebooks and HTML kept in {where})"
             raise NotebookFailed(msg)
 
-        _write_index(tmp, headline=headline, lists=lists, pages=pages, ds=ds, params=params,
-                     notes=[*skip_notes, *headline.notes])
-        shutil.rmtree(tmp / _SNAPSHOT)  # raw (unmasked) data: not part of the pack
-        t = clock.step("index", t)
-
-        result = PackResult(target, params, clock.steps,
-                            {r.name: r.seconds for r in runs})
-        outputs = sorted(p for p in tmp.rglob("*") if p.is_file())
-        manifest = build_manifest(
-            parameters={k: v for k, v in nb_parameters.items() if k != "data_dir"},
-            ds=ds, data_dir=params.data_dir, steps=clock.steps, notebooks=result.notebooks,
-            outputs=outputs, pack_dir=tmp)
-        outputs.write_json(manifest, tmp / "manifest.json")
-        _swap_into_place(tmp, target)
-        kept = True
-        result.outputs = [target / p.relative_to(tmp) for p in outputs] + [target / "manifest.json"]
-        result.seconds = time.perf_counter() - began
-        return result
+        _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
+                     params=params, notes=[*skip_notes, *headline.notes])
+        for private in (_SNAPSHOT, _VIEWS):  # raw data and intermediate views: not the pack
+            shutil.rmtree(build.tmp / private)
+        clock.step("index", t)
+        return _finish(build, params, ds, clock, runs, began)
     finally:
         if pool is not None:
             pool.close()
-        if not kept:
-            shutil.rmtree(tmp, ignore_errors=True)
+        build.cleanup()
+
+
+def _finish(build: _Build, params: PackParams, ds: Dataset, clock: _Clock,
+            runs: list[NotebookRun], began: float) -> PackResult:
+    """Write the manifest and swap the pack into place."""
+    result = PackResult(build.target, params, clock.steps, {r.name: r.seconds for r in runs})
+    outputs_written = sorted(p for p in build.tmp.rglob("*") if p.is_file())
+    parameters = {k: v for k, v in params.notebook_parameters(Path(), Path()).items()
+                  if k not in {"data_dir", "views_dir"}}
+    manifest = build_manifest(parameters=parameters, ds=ds, data_dir=params.data_dir,
+                              steps=clock.steps, notebooks=result.notebooks,
+                              outputs=outputs_written, pack_dir=build.tmp)
+    outputs.write_json(manifest, build.tmp / "manifest.json")
+    build.finish()
+    result.outputs = ([build.target / p.relative_to(build.tmp) for p in outputs_written]
+                      + [build.target / "manifest.json"])
+    result.seconds = time.perf_counter() - began
+    return result

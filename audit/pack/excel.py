@@ -1,127 +1,45 @@
-"""The Excel action lists managers work from: who must pay whom, which cases broke the protocol.
+"""The Excel action lists managers work from, and their CSV twins in the pack's ``data/``.
 
-Three workbooks, each built from an analysis module's public result (no rule is re-derived
-here), buyers masked (:func:`audit.core.masking.mask_buyers`) before anything is written:
+Assembled from the jobs' views only (no rule or number is derived here; buyers are already
+masked in the views):
 
-- ``promises_to_chase.xlsx``: every broken or partly kept promise as of ``as_of`` (any month:
-  a debt does not expire with the month), one summary row per agent, then the promises sorted
-  by agent and by days overdue, longest first;
-- ``protocol_breaches.xlsx``: one row per (case, check) of the month's cohort;
-- ``unverified_claims.xlsx``: cases of the month logged as revised/removed without evidence.
+- ``promises_to_chase.xlsx``: :attr:`audit.promises.views.PromiseViews.chase` (every broken or
+  partly kept promise as of the audit date, of any month) and its per-agent summary;
+- ``protocol_breaches.xlsx``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
+- ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from audit.core.labels import label
-from audit.core.masking import mask_buyers
 from audit.data import outputs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from pathlib import Path
+
+    import polars as pl
+
+    from audit.pack.headline import MonthViews
 
 #: Workbook file names, in the order the index lists them.
 WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims")
 
 
-@dataclass(frozen=True)
-class ActionLists:
-    """The three lists as frames (buyers already masked), ready to write or to test."""
+def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
+    """Workbook -> sheet key -> frame, for the parts whose views exist."""
+    from audit.promises.job import excel_sheets
 
-    chase_by_agent: pl.DataFrame
-    chase: pl.DataFrame
-    breaches: pl.DataFrame
-    unverified: pl.DataFrame
-
-    def counts(self) -> dict[str, int]:
-        """Rows per list (the index shows them beside the links)."""
-        return {"promises_to_chase": self.chase.height, "protocol_breaches": self.breaches.height,
-                "unverified_claims": self.unverified.height}
-
-
-def _case_context(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
-    """case_id -> shop_id, review_id, buyer_id, rating, reviewed_at (the buyer is masked later)."""
-    return tables["cases"].select("case_id", "review_id").join(
-        tables["reviews"].select("review_id", "shop_id", "buyer_id", "rating", "reviewed_at"),
-        on="review_id", how="left")
-
-
-def _agents(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
-    return tables["agents"].select("agent_id", "agent_name")
-
-
-def chase_frames(tables: Mapping[str, pl.LazyFrame], *, as_of: date,
-                 shop: str = "") -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Promises still owed after their due date (status broken or partial), and per agent."""
-    from audit.promises.analysis import audit_promises
-
-    audit = audit_promises(tables["promises"], tables["fulfilments"], tables["cases"],
-                           tables["reviews"], tables["agents"],
-                           as_of=datetime.combine(as_of, time.max))
-    rows = audit.promises.filter(pl.col("status").is_in(["broken", "partial"]))
-    if shop:
-        rows = rows.filter(pl.col("shop_id") == shop)
-    rows = (
-        rows.join(_agents(tables), on="agent_id", how="left")
-        .select("agent_id", "agent_name", "promise_id", "case_id", "shop_id", "order_id",
-                "buyer_id", "kind", "promised_cny", "covered_cny", "owed_cny", "status",
-                "flags", "promised_at", "due_at", "days_overdue", "ageing")
-        .sort(["agent_id", "days_overdue", "promise_id"], descending=[False, True, False],
-              nulls_last=True)
-    )
-    by_agent = (
-        rows.group_by("agent_id", "agent_name")
-        .agg(promises=pl.len(), owed_cny=pl.col("owed_cny").sum().round(2),
-             max_days_overdue=pl.col("days_overdue").max())
-        .sort(["owed_cny", "agent_id"], descending=[True, False])
-    )
-    return by_agent, rows
-
-
-def resolution_frames(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                      shop: str = "") -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The month's protocol breaches and unverified claims, with shop, buyer and agent name."""
-    from audit.core.dates import parse_month
-    from audit.resolution.analysis import analyse_resolution
-
-    first, last = parse_month(month)
-    audit = analyse_resolution(tables["reviews"], tables["cases"], tables["contacts"],
-                               tables["agents"], month_start=first, month_end=last,
-                               as_of=datetime.combine(as_of, time.max), shop=shop or None)
-    ctx = _case_context(tables)
-    from audit.resolution.protocol import sort_breaches
-
-    breaches = sort_breaches(
-        audit.breaches.join(ctx, on="case_id", how="left")
-        .join(_agents(tables), on="agent_id", how="left")
-        .select("case_id", "check", "agent_id", "agent_name", "shop_id", "review_id", "buyer_id",
-                "rating", "reviewed_at", "detail")
-    )  # sorted after the joins: they do not keep row order (polars maintain_order="none")
-    unverified = (
-        audit.unverified.join(ctx, on="case_id", how="left")
-        .join(_agents(tables), on="agent_id", how="left")
-        .select("case_id", "claimed_outcome", "agent_id", "agent_name", "shop_id", "review_id",
-                "buyer_id", "rating", "reviewed_at")
-        .sort("case_id")
-    )
-    return breaches, unverified
-
-
-def build_action_lists(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                       shop: str = "") -> ActionLists:
-    """All three lists, collected together and masked."""
-    by_agent, chase = chase_frames(tables, as_of=as_of, shop=shop)
-    breaches, unverified = resolution_frames(tables, month=month, as_of=as_of, shop=shop)
-    # Money to the fen: sums of floats (0.1 + 0.2) must not reach a manager as 0.30000000000000004.
-    chase = chase.with_columns(pl.col("promised_cny", "covered_cny", "owed_cny").round(2))
-    frames = pl.collect_all([mask_buyers(f) for f in (by_agent, chase, breaches, unverified)])
-    return ActionLists(*frames)
+    books: dict[str, dict[str, pl.DataFrame]] = {}
+    if views.promises is not None:
+        sheets = excel_sheets(views.promises)
+        books["promises_to_chase"] = {"by_agent": sheets["by_agent"],
+                                      "promises": sheets["promises"]}
+    if views.resolution is not None:
+        books["protocol_breaches"] = {"breaches": views.resolution.breach_list}
+        books["unverified_claims"] = {"unverified": views.resolution.claim_list}
+    return books
 
 
 def _header(column: str, lang: str) -> str:
@@ -135,17 +53,21 @@ def _localised(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return df.rename({c: _header(c, lang) for c in df.columns})
 
 
-def write_action_lists(lists: ActionLists, folder: Path, *, lang: str) -> dict[str, Path]:
-    """Write the three workbooks into ``folder``; headers and sheet names in ``lang``."""
-    sheets = {
-        "promises_to_chase": {label("sheet.by_agent", lang): lists.chase_by_agent,
-                              label("sheet.promises", lang): lists.chase},
-        "protocol_breaches": {label("sheet.breaches", lang): lists.breaches},
-        "unverified_claims": {label("sheet.unverified", lang): lists.unverified},
-    }
-    written = {}
-    for name in WORKBOOKS:
-        path = folder / f"{name}.xlsx"
-        outputs.write_excel({s: _localised(df, lang) for s, df in sheets[name].items()}, path)
-        written[name] = path
-    return written
+def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
+                       lang: str) -> dict[str, int]:
+    """Write the workbooks into ``actions`` and each sheet as CSV into ``data``.
+
+    Returns the rows of each workbook's main list (the index shows them beside the links).
+    """
+    csv_names = {("promises_to_chase", "promises"): "promises_to_chase",
+                 ("promises_to_chase", "by_agent"): "promises_to_chase_by_agent",
+                 ("protocol_breaches", "breaches"): "protocol_breaches",
+                 ("unverified_claims", "unverified"): "unverified_claims"}
+    counts: dict[str, int] = {}
+    for book, sheets in action_sheets(views).items():
+        outputs.write_excel({label(f"sheet.{key}", lang): _localised(df, lang)
+                             for key, df in sheets.items()}, actions / f"{book}.xlsx")
+        for key, df in sheets.items():
+            outputs.write_csv(df, data / f"{csv_names[book, key]}.csv")
+        counts[book] = list(sheets.values())[-1].height
+    return counts

@@ -1,38 +1,46 @@
-"""The month's headline numbers for ``index.html``, computed in-process from the analyses.
+"""The month's headline numbers for ``index.html``, assembled from the jobs' views.
 
-The numbers come from each analysis module's public functions (never re-derived here), so the
-index and the reports cannot disagree:
+Nothing is computed here: each number is read from the view that the report page, the Excel
+list and the CSVs also show (:mod:`audit.promises.views`, :mod:`audit.resolution.views`,
+:mod:`audit.impact.views`), under the same definition:
 
-- promises: :func:`audit.promises.audit_promises` + :func:`audit.promises.promise_headline`, on
-  the promises made in the month (a cohort, like resolution's), evaluated as of ``as_of``;
-- resolution: :func:`audit.resolution.resolution_headline` (cohort: reviews posted in the month);
-- impact: :func:`audit.impact.impact_headline` when that module provides it.
+- promises: the promises made in the month (a cohort, like resolution's) as of the audit date:
+  ``promises_broken_or_partial`` (broken + partly kept: the card says "broken or partly kept"),
+  what is still owed on them, promises due, the broken-or-partial share; and the promises to
+  chase now, of any month (the Excel list's rows and money);
+- resolution: the reviews posted in the month, resolved within the platform's 30 days;
+- impact: the explanations' lift on conversion, pooled over all the data (an all-period figure,
+  marked so on its card, with no monthly change).
 
-The previous month is computed the same way with ``as_of`` moved back one calendar month, so the
-two cohorts are compared at the same age (a month-old cohort has had more time to be resolved
-and paid than this month's). It is shown only when the previous month has reviews in the data.
+The previous month is analysed the same way with the audit date moved back one calendar month,
+so two cohorts are compared at the same age. Changes are computed from the values as shown
+(:func:`audit.core.fmt.change`).
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from audit.core.dates import parse_month
+from audit.core.fmt import change, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from datetime import date
+
+    from audit.impact.views import ImpactViews
+    from audit.promises.views import PromiseViews
+    from audit.resolution.views import ResolutionViews
 
 #: Headline metrics in display order: (key, kind). kind drives formatting (audit.core.fmt).
 METRICS: tuple[tuple[str, str], ...] = (
-    ("promises_broken", "count"),
+    ("promises_broken_or_partial", "count"),
     ("owed_cny", "cny"),
     ("promises_due", "count"),
     ("broken_rate", "pct"),
+    ("promises_to_chase", "count"),
+    ("owed_to_chase_cny", "cny"),
     ("resolution_rate", "pct"),
     ("cohort_cases", "count"),
     ("median_hours_to_first_contact", "hours"),
@@ -41,12 +49,18 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("unverified_claims", "count"),
     ("explanation_lift", "signed_pct"),
 )
+KINDS: dict[str, str] = dict(METRICS)
 #: Changes shown without a good/bad colour (a volume, neither good nor bad in itself).
 NEUTRAL = frozenset({"promises_due"})
 #: Where a lower value is better (the index colours the change accordingly).
-LOWER_IS_BETTER = frozenset({"promises_broken", "owed_cny", "broken_rate", "cohort_cases",
+LOWER_IS_BETTER = frozenset({"promises_broken_or_partial", "owed_cny", "broken_rate",
+                             "promises_to_chase", "owed_to_chase_cny", "cohort_cases",
                              "median_hours_to_first_contact", "protocol_breaches",
                              "unverified_claims"})
+#: All-period figures: never compared with a previous month.
+ALL_PERIOD = frozenset({"explanation_lift"})
+
+Values = dict[str, float | int | str | None]
 
 
 @dataclass(frozen=True)
@@ -55,154 +69,80 @@ class Headline:
 
     month: str
     as_of: date
-    values: dict[str, float | int | str | None]
+    values: Values
     previous_month: str
     previous_as_of: date
-    previous: dict[str, float | int | None]
+    previous: Values
     notes: tuple[str, ...] = ()
 
+    def change(self, key: str) -> float | None:
+        """The change of ``key`` from the previous month, from the values as shown."""
+        if key in ALL_PERIOD:
+            return None
+        return change(self.values.get(key), self.previous.get(key), KINDS[key])  # type: ignore[arg-type]
+
     def frame(self) -> pl.DataFrame:
-        """One row per metric: metric, value, previous, change (value - previous)."""
-        rows = []
-        for key, kind in METRICS:
-            v, p = self.values.get(key), self.previous.get(key)
-            change = v - p if v is not None and p is not None else None
-            rows.append({"metric": key, "kind": kind, "value": _f(v), "previous": _f(p),
-                         "change": _f(change)})
+        """One row per metric: metric, kind, value, previous, change (values as shown)."""
+        rows = [{"metric": key, "kind": kind, "value": shown(self.values.get(key), kind),  # type: ignore[arg-type]
+                 "previous": shown(self.previous.get(key), kind),  # type: ignore[arg-type]
+                 "change": self.change(key)}
+                for key, kind in METRICS]
         return pl.DataFrame(rows, schema={"metric": pl.String, "kind": pl.String,
                                           "value": pl.Float64, "previous": pl.Float64,
                                           "change": pl.Float64})
 
 
-def _f(x: float | int | None) -> float | None:
-    return None if x is None else round(float(x), 6)
-
-
-def previous_month(month: str) -> str:
-    """The month before ``month`` (YYYY-MM). ``previous_month("2026-01") == "2025-12"``."""
-    first, _ = parse_month(month)
-    index = first.year * 12 + first.month - 2
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_earlier(day: date) -> date:
-    """``day`` one calendar month earlier, clamped to the month's length (31 Mar -> 28/29 Feb)."""
-    index = day.year * 12 + day.month - 2
-    year, month = index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _end(day: date) -> datetime:
-    return datetime.combine(day, time.max)
-
-
-def _shop_filter(frame: pl.LazyFrame, shop: str) -> pl.LazyFrame:
-    return frame.filter(pl.col("shop_id") == shop) if shop else frame
-
-
-def promise_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                    shop: str = "") -> dict[str, float | int | None]:
-    """Promises made in ``month`` (and ``shop``): how many are broken and what is still owed.
-
-    ``promises_broken`` counts broken and partially kept promises (money still owed after the
-    due date); ``owed_cny`` is what is still owed on them as of ``as_of``.
-    """
-    from audit.promises.analysis import PromiseAudit, audit_promises, promise_headline
-
-    first, last = parse_month(month)
-    audit = audit_promises(tables["promises"], tables["fulfilments"], tables["cases"],
-                           tables["reviews"], tables["agents"], as_of=_end(as_of))
-    in_month = pl.col("promised_at").dt.date().is_between(first, last)
-    cohort = PromiseAudit(
-        promises=_shop_filter(audit.promises.analysis, shop).filter(in_month),
-        payments=_shop_filter(audit.payments, shop).filter(
-            pl.col("executed_at").dt.date().is_between(first, last)),
-    )
-    h = promise_headline(cohort)
+def promise_numbers(views: PromiseViews) -> Values:
+    """The promise cards: the month's cohort (``month_headline``) and the chase list."""
+    h = views.month_headline
     return {"promises_made": h["promises"], "promises_due": h["due"],
-            "promises_broken": h["broken"] + h["partial"], "broken_rate": h["broken_rate"]
-            if h["due"] else None, "owed_cny": h["owed_cny"]}
+            "promises_broken_or_partial": h["broken_or_partial"], "broken_rate": h["broken_rate"],
+            "owed_cny": h["owed_cny"], "promises_to_chase": views.headline["to_chase"],
+            "owed_to_chase_cny": views.headline["to_chase_cny"]}
 
 
-def resolution_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                       shop: str = "") -> dict[str, float | int | None]:
-    """Reviews posted in ``month``: resolution rate, time to first contact, protocol issues."""
-    from audit.resolution.analysis import resolution_headline
-
-    h = resolution_headline(tables, month=month, as_of=_end(as_of), shop=shop or None)
-    return {"resolution_rate": h["rate"], "cohort_cases": h["cohort_cases"],
+def resolution_numbers(views: ResolutionViews) -> Values:
+    """The resolution cards: the month's cohort of reviews."""
+    h = views.headline
+    return {"resolution_rate": h["rate"], "cohort_cases": h["cohort_cases"],  # type: ignore[dict-item]
             "median_hours_to_first_contact": h["median_hours_to_first_contact"],
             "share_within_sla": h["share_within_sla"], "protocol_breaches": h["breaches"],
             "unverified_claims": h["unverified_claims"]}
 
 
-def impact_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                   shop: str = "") -> dict[str, float | int | str | None]:
-    """The explanations' estimated lift on conversion (a fraction: 0.12 = +12%).
+def impact_numbers(views: ImpactViews) -> Values:
+    """The impact card: the explanations' lift on conversion (a fraction: 0.12 = +12%).
 
-    The event study pools every explanation in the panel (a month alone is too thin), exactly
-    as the impact report does, so ``month`` and ``as_of`` do not change it; the verdict ("lift",
-    "no clear effect", "too thin to answer", ...) travels with it, and a number the analysis
-    refuses to show (too thin) stays empty here too.
+    A number the analysis refuses to show (too thin) stays empty here too; the verdict travels
+    with it.
     """
-    from audit.impact.analysis import estimate_impact, impact_headline
+    h = views.headline
 
-    result = estimate_impact(tables["sales_daily"], tables["reviews"], events=("explanation",),
-                             shop=shop or None)
-    h = impact_headline(result, event="explanation")
+    def frac(key: str) -> float | None:
+        x = h.get(key)
+        return None if x is None else float(x) / 100.0  # type: ignore[arg-type]
 
-    def frac(x: float | None) -> float | None:
-        return None if x is None else x / 100.0
-
-    return {"explanation_lift": frac(h["estimate_pct"]),
-            "explanation_lift_ci_low": frac(h["ci_low_pct"]),
-            "explanation_lift_ci_high": frac(h["ci_high_pct"]),
-            "explanation_lift_verdict": h["verdict"]}
+    return {"explanation_lift": frac("estimate_pct"),
+            "explanation_lift_ci_low": frac("ci_low_pct"),
+            "explanation_lift_ci_high": frac("ci_high_pct"),
+            "explanation_lift_verdict": h.get("verdict")}  # type: ignore[dict-item]
 
 
-def _month_numbers(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date, shop: str,
-                   notes: list[str], impact: bool = True,
-                   skip: Collection[str] = ()) -> dict[str, float | int | None]:
-    values: dict[str, float | int | None] = {}
-    parts = [("promises", promise_numbers), ("resolution", resolution_numbers)]
-    if impact:
-        parts.append(("impact", impact_numbers))
-    for name, part in parts:
-        if name in skip:
-            continue
-        try:
-            values.update(part(tables, month=month, as_of=as_of, shop=shop))
-        except (ImportError, AttributeError) as exc:
-            # The analysis is not installed in this build: show "n/a", say why in the pack.
-            note = f"{name} headline unavailable: {exc}"
-            if note not in notes:
-                notes.append(note)
-    return values
+@dataclass(frozen=True)
+class MonthViews:
+    """The views of one month (a part is None when its exports are absent)."""
 
+    promises: PromiseViews | None = None
+    resolution: ResolutionViews | None = None
+    impact: ImpactViews | None = None
 
-def has_reviews(tables: Mapping[str, pl.LazyFrame], *, month: str, shop: str = "") -> bool:
-    """True when the data hold at least one review posted in ``month`` (and ``shop``)."""
-    first, last = parse_month(month)
-    n = (_shop_filter(tables["reviews"], shop)
-         .filter(pl.col("reviewed_at").dt.date().is_between(first, last))
-         .select(pl.len()).collect().item())
-    return n > 0
-
-
-def compute_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: date,
-                     shop: str = "", skip: Collection[str] = ()) -> Headline:
-    """Compute the month's and the previous month's headline numbers (module docstring).
-
-    ``skip``: parts (promises, resolution, impact) whose inputs were not exported; their numbers
-    stay empty (shown as "—"), never 0.
-    """
-    notes: list[str] = []
-    values = _month_numbers(tables, month=month, as_of=as_of, shop=shop, notes=notes, skip=skip)
-    prev = previous_month(month)
-    prev_as_of = month_earlier(as_of)
-    previous: dict[str, float | int | None] = {}
-    if has_reviews(tables, month=prev, shop=shop):
-        # The explanation lift is estimated over the whole panel, not per month: no "change".
-        previous = _month_numbers(tables, month=prev, as_of=prev_as_of, shop=shop, notes=notes,
-                                  impact=False, skip=skip)
-    return Headline(month, as_of, values, prev, prev_as_of, previous, tuple(notes))
+    def numbers(self) -> Values:
+        """Every headline number these views hold."""
+        values: Values = {}
+        if self.promises is not None:
+            values.update(promise_numbers(self.promises))
+        if self.resolution is not None:
+            values.update(resolution_numbers(self.resolution))
+        if self.impact is not None:
+            values.update(impact_numbers(self.impact))
+        return values

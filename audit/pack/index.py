@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_signed_pct, fmt_value
+from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_interval, fmt_value
 from audit.core.labels import label
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
@@ -66,7 +66,7 @@ def _lift_detail(h: Headline, lang: str) -> str:
     verdict = h.values.get("explanation_lift_verdict")
     parts = []
     if lo is not None and hi is not None:
-        parts.append(f"95% CI {fmt_signed_pct(lo)} … {fmt_signed_pct(hi)}")
+        parts.append(f"95% CI {fmt_interval(lo, hi, 'signed_pct')}")
     if verdict:
         parts.append(str(verdict))
     parts.append(label("index.lift_pooled", lang))
@@ -79,8 +79,8 @@ def cards_html(h: Headline, lang: str) -> str:
     for key, kind in METRICS:
         value = h.values.get(key)
         prev = h.previous.get(key)
-        if prev is not None and value is not None:
-            change = value - prev
+        change = h.change(key)
+        if change is not None:
             d = (f'<span class="{_change_class(key, change)}">{_e(fmt_change(change, kind))}'
                  f'</span> {_e(label("index.vs", lang))} {_e(h.previous_month)} '
                  f'({_e(fmt_value(prev, kind))})')

@@ -62,8 +62,10 @@ def describe_failure(exc: BaseException) -> str:
 
 #: Modules a warm kernel imports before its notebook runs (all used by the report notebooks).
 WARM_IMPORTS: tuple[str, ...] = ("polars", "plotly.graph_objects", "audit.core.charts",
-                                 "audit.data.dataset", "audit.core.figure_style", "audit.promises.analysis",
-                                 "audit.resolution.analysis", "audit.impact.analysis")
+                                 "audit.core.bundle", "audit.promises.job",
+                                 "audit.promises.figures", "audit.resolution.job",
+                                 "audit.resolution.figures", "audit.impact.job",
+                                 "audit.impact.figures")
 _WARM_ENGINE = "review-audit-warm"
 
 
@@ -219,10 +221,13 @@ def run_notebook(source: Path, output: Path, parameters: dict[str, str], *,
     started = time.perf_counter()
     error = None
     engine = {"engine_name": _register_warm_engine(), "km": km} if km is not None else {}
+    # Each notebook gets the parameters it declares (the pack's set is shared by all of them).
+    declared = pm.inspect_notebook(str(source))
+    own = {k: v for k, v in parameters.items() if k in declared}
     with tempfile.TemporaryDirectory(prefix="ra-kernel-") as sockets:
         try:
             pm.execute_notebook(
-                str(source), str(output), parameters=dict(parameters), kernel_name=kernel_name,
+                str(source), str(output), parameters=own, kernel_name=kernel_name,
                 progress_bar=False, log_output=False,
                 execution_timeout=timeout, config=_kernel_config(sockets), **engine,
             )

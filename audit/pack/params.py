@@ -9,7 +9,7 @@ the command line can become code, and a bad value fails in one line before a ker
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,16 +38,23 @@ class PackParams:
     shop: str
     lang: Lang
     out: Path
+    sla_hours: float = 24.0
+    window: int = 14
 
     @property
     def month_bounds(self) -> tuple[date, date]:
         """First and last day of the report month."""
         return parse_month(self.month)
 
-    def notebook_parameters(self, data_dir: Path) -> dict[str, str]:
-        """The papermill parameters: plain strings only (``data_dir`` is the snapshot)."""
-        return {"data_dir": str(data_dir), "month": self.month, "as_of": self.as_of,
-                "shop": self.shop, "lang": self.lang}
+    def notebook_parameters(self, views_dir: Path, data_dir: Path) -> dict[str, str]:
+        """The papermill parameters (plain strings).
+
+        The report notebooks show the saved views (``views_dir``); ``data_dir`` (the validated
+        snapshot) is there for a shop's own notebooks that read the tables themselves.
+        """
+        return {"views_dir": str(views_dir), "data_dir": str(data_dir), "month": self.month,
+                "as_of": self.as_of, "shop": self.shop, "lang": self.lang,
+                "sla_hours": str(self.sla_hours), "window": str(self.window)}
 
 
 def check_params(
@@ -58,6 +65,8 @@ def check_params(
     shop: str | None = None,
     lang: str = "en",
     out: Path | str = "reports",
+    sla_hours: float = 24.0,
+    window: int = 14,
 ) -> PackParams:
     """Validate the monthly pack's parameters; raise ``ParameterError`` with one line otherwise.
 
@@ -95,8 +104,12 @@ def check_params(
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"--out {str(out_dir)!r} exists and is not a folder"
         raise ParameterError(msg)
+    from audit.impact.analysis import check_window
+    from audit.resolution.job import check_sla
+
     return PackParams(data_dir=data, month=month_text, as_of=as_of_text, shop=shop_text,
-                      lang=check_lang(lang), out=out_dir)
+                      lang=check_lang(lang), out=out_dir, sla_hours=check_sla(float(sla_hours)),
+                      window=check_window(int(window)))
 
 
 def resolve_as_of(params: PackParams, last_activity: datetime) -> PackParams:
@@ -111,8 +124,7 @@ def resolve_as_of(params: PackParams, last_activity: datetime) -> PackParams:
         msg = (f"the data ends on {as_of.isoformat()}, before the report month {params.month}; "
                "is --month right?")
         raise ParameterError(msg)
-    return PackParams(params.data_dir, params.month, as_of.isoformat(), params.shop,
-                      params.lang, params.out)
+    return replace(params, as_of=as_of.isoformat())
 
 
 def check_shop(params: PackParams, shops: set[str]) -> None:

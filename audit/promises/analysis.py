@@ -27,12 +27,15 @@ working set, which shrinks fast (most groups hold a single promise and finish in
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Literal, NamedTuple, get_args
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 import polars as pl
 
+from audit.core.dates import end_of_day
 from audit.data.schema import NON_MONETARY_KINDS
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
 
 Status = Literal["kept", "kept_late", "partial", "broken", "pending"]
 Flag = Literal["overpaid", "duplicate_payment", "over_authority", "conditional_on_review"]
@@ -74,13 +77,6 @@ class PromiseAudit(NamedTuple):
     payments: pl.LazyFrame
 
 
-def end_of_day(day: date | datetime) -> datetime:
-    """``day`` as an audit instant: a date means the end of that day, a datetime stays as is."""
-    if isinstance(day, datetime):
-        return day
-    return datetime.combine(day, time(23, 59, 59, 999999))
-
-
 def audit_promises(
     promises: pl.LazyFrame,
     fulfilments: pl.LazyFrame,
@@ -95,8 +91,8 @@ def audit_promises(
     Parameters
     ----------
     promises, fulfilments, cases, reviews, agents
-        Canonical tables (``audit.data.schema``). Cases and reviews give each promise its shop, order
-        and buyer; agents give the cash limit for ``over_authority``.
+        Canonical tables (``audit.data.schema``). Cases and reviews give each promise its shop,
+        order and buyer; agents give the cash limit for ``over_authority``.
     as_of
         The audit instant; a date means the end of that day. Promises logged and fulfilments
         executed after it are ignored (the data are "as of" that instant).

@@ -1,7 +1,8 @@
 """Figures for the promise audit: one builder per chart, small aggregated frames in, go.Figure out.
 
 Every builder takes the frames of :mod:`audit.promises.views` (already aggregated, buyers
-masked) and ``lang`` for its words (:func:`audit.core.labels.label`). Rates carry their counts in the
+masked) and ``lang`` for its words (:func:`audit.core.labels.label`). Rates carry their counts
+in the
 bar text and hover, so a manager never reads a 100 % that means one promise out of one.
 """
 

@@ -1,16 +1,18 @@
-"""The ``review-audit promises`` job: validate, audit, write the three output files.
+"""The promise audit as a job: load, analyse once, build the views; the CLI's output files.
 
-Kept apart from :mod:`audit.promises.analysis` so the matching stays pure (frames in, frames out) and the
-CLI stays thin: this is the one place where the promise audit touches files.
+:func:`analyse` (typed tables in) is what the pack calls; :func:`load_and_analyse` (a folder in)
+is what the CLI and a notebook opened on its own call; :func:`run_promises` writes the
+``review-audit promises`` files. All three end in the same :class:`PromiseRun`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-import polars as pl
-
+from audit.core.bundle import saved_or
+from audit.core.shops import for_shop
 from audit.data import outputs
 from audit.promises.analysis import (
     PAYMENT_AUDIT_COLUMNS,
@@ -18,12 +20,17 @@ from audit.promises.analysis import (
     PromiseAudit,
     audit_promises,
 )
+from audit.promises.views import PromiseViews, promise_views
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
+
+    import polars as pl
 
     from audit.data.dataset import Dataset
 
+NAME = "promises"
 REQUIRED_TABLES: tuple[str, ...] = ("promises", "fulfilments", "cases", "reviews", "agents")
 OUTPUT_FILES: dict[str, str] = {
     "promises": "promise_audit.csv",
@@ -32,57 +39,84 @@ OUTPUT_FILES: dict[str, str] = {
 }
 
 
-class PromiseRun(NamedTuple):
-    """What a run produced: the audit, its instant, the files written, rows quarantined."""
+@dataclass(frozen=True)
+class PromiseRun:
+    """One analysis: the audit (collected), its views, its instant, rows quarantined."""
 
     audit: PromiseAudit
+    views: PromiseViews
     as_of: datetime
-    written: dict[str, Path]
-    quarantined: int
+    quarantined: int = 0
 
 
-def load_and_audit(
-    data_dir: Path | str, *, as_of: str | None = None, shop: str | None = None
-) -> tuple[PromiseAudit, datetime, Dataset]:
-    """Load ``data_dir`` (validated), and audit it as of ``as_of`` (default: last activity).
+def _shop_tables(tables: Mapping[str, pl.LazyFrame], shop: str | None
+                 ) -> dict[str, pl.LazyFrame]:
+    """The inputs restricted to ``shop`` (matching never crosses shops: exact)."""
+    reviews = for_shop(tables["reviews"], shop)
+    cases = tables["cases"].join(reviews.select("review_id"), on="review_id", how="semi")
+    return {"reviews": reviews, "cases": cases,
+            "fulfilments": for_shop(tables["fulfilments"], shop),
+            "promises": tables["promises"].join(cases.select("case_id"), on="case_id",
+                                                how="semi"),
+            "agents": tables["agents"]}
 
-    Returns the audit, the audit instant and the ``Dataset`` (for its reports and agents).
-    ``shop`` keeps one shop_id (matching never crosses shops, so filtering first is exact).
+
+def analyse(tables: Mapping[str, pl.LazyFrame], *, as_of: datetime, month: str | None = None,
+            shop: str | None = None) -> PromiseRun:
+    """Audit ``tables`` as of ``as_of`` (one shop or all) and build the views for ``month``."""
+    t = _shop_tables(tables, shop) if shop else tables
+    lazy = audit_promises(t["promises"], t["fulfilments"], t["cases"], t["reviews"],
+                          t["agents"], as_of=as_of)
+    prom, pay = lazy.promises.collect(), lazy.payments.collect()
+    audit = PromiseAudit(prom.lazy(), pay.lazy())
+    return PromiseRun(audit, promise_views(audit, t["agents"], as_of=as_of, month=month), as_of)
+
+
+def load_and_analyse(data_dir: Path | str, *, as_of: str | None = None, month: str | None = None,
+                     shop: str | None = None) -> tuple[PromiseRun, Dataset]:
+    """Load ``data_dir`` (validated) and :func:`analyse` it (as-of default: last activity).
+
+    Returns the run and the ``Dataset`` (for its quality reports and quarantine).
     """
+    from dataclasses import replace
+
     from audit.core.dates import parse_as_of
     from audit.data.dataset import load_dataset
 
     as_of_dt = parse_as_of(as_of) if as_of else None
     ds = load_dataset(data_dir, require=REQUIRED_TABLES)
-    if as_of_dt is None:
-        as_of_dt = ds.last_activity()
-    t = ds.tables
-    reviews, fulfilments = t["reviews"], t["fulfilments"]
-    if shop:
-        reviews = reviews.filter(pl.col("shop_id") == shop)
-        fulfilments = fulfilments.filter(pl.col("shop_id") == shop)
-        promises = t["promises"].join(
-            t["cases"].join(reviews.select("review_id"), on="review_id", how="semi")
-            .select("case_id"),
-            on="case_id", how="semi",
-        )
-    else:
-        promises = t["promises"]
-    audit = audit_promises(promises, fulfilments, t["cases"], reviews, t["agents"],
-                           as_of=as_of_dt)
-    return audit, as_of_dt, ds
+    run = analyse(ds.tables, as_of=as_of_dt or ds.last_activity(), month=month, shop=shop)
+    return replace(run, quarantined=ds.rows_quarantined), ds
+
+
+def excel_sheets(views: PromiseViews) -> dict[str, pl.DataFrame]:
+    """The promise action list's sheets (the pack labels the same frames in its language)."""
+    return {"promises": views.chase, "by_agent": views.chase_by_agent}
+
+
+def write_outputs(run: PromiseRun, out: Path) -> dict[str, Path]:
+    """Write ``OUTPUT_FILES`` into ``out``: the two audit CSVs and the action list."""
+    written = {key: out / name for key, name in OUTPUT_FILES.items()}
+    outputs.write_csv(run.audit.promises.select(PROMISE_AUDIT_COLUMNS).collect(),
+                      written["promises"])
+    outputs.write_csv(run.audit.payments.select(PAYMENT_AUDIT_COLUMNS).collect(),
+                      written["payments"])
+    sheets = excel_sheets(run.views)
+    outputs.write_excel({"to chase": sheets["promises"], "by agent": sheets["by_agent"]},
+                        written["actions"])
+    return written
 
 
 def run_promises(
     data_dir: Path | str, out_dir: Path | str, *, as_of: str | None = None,
     shop: str | None = None,
-) -> PromiseRun:
+) -> tuple[PromiseRun, dict[str, Path]]:
     """Validate ``data_dir``, audit it, write ``OUTPUT_FILES`` and the quarantine to ``out_dir``.
 
     Parameters
     ----------
     data_dir
-        Exports folder or snapshot (``audit.data.dataset.load_dataset``).
+        Exports folder or snapshot (:func:`audit.data.dataset.load_dataset`).
     out_dir
         Created if missing.
     as_of
@@ -98,27 +132,15 @@ def run_promises(
         A required table (promises, fulfilments, cases, reviews, agents) is absent or unreadable.
     """
     from audit.data.dataset import write_quarantine
-    from audit.promises.views import action_list, agent_sheet_summary
 
     out = Path(out_dir)
-    audit, as_of_dt, ds = load_and_audit(data_dir, as_of=as_of, shop=shop)
+    run, ds = load_and_analyse(data_dir, as_of=as_of, shop=shop)
     write_quarantine(ds, out)
-    prom = audit.promises.collect()
-    pay = audit.payments.collect()
-    written = {
-        "promises": out / OUTPUT_FILES["promises"],
-        "payments": out / OUTPUT_FILES["payments"],
-        "actions": out / OUTPUT_FILES["actions"],
-    }
-    outputs.write_csv(prom.select(PROMISE_AUDIT_COLUMNS), written["promises"])
-    outputs.write_csv(pay.select(PAYMENT_AUDIT_COLUMNS), written["payments"])
-    frozen = PromiseAudit(prom.lazy(), pay.lazy())
-    agents = ds.tables["agents"]
-    outputs.write_excel(
-        {
-            "to chase": action_list(frozen, agents).collect(),
-            "by agent": agent_sheet_summary(frozen, agents).collect(),
-        },
-        written["actions"],
-    )
-    return PromiseRun(frozen, as_of_dt, written, ds.rows_quarantined)
+    return run, write_outputs(run, out)
+
+
+def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = "",
+                   shop: str = "") -> PromiseViews:
+    """The views the promises notebook shows (the pack's saved ones, or a run on ``data_dir``)."""
+    return saved_or(PromiseViews, views_dir, NAME, lambda: load_and_analyse(
+        data_dir, as_of=as_of or None, month=month, shop=shop or None)[0].views)

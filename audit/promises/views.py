@@ -1,46 +1,83 @@
-"""Manager-facing views of a :class:`audit.promises.PromiseAudit`: action list and breakdowns.
+"""What a manager reads from the promise audit: each number computed once, here.
 
-Each function takes the audit (and the agents table for names) and returns a small LazyFrame;
-the notebook, the Excel action list and the monthly index page all read these, so a number is
-computed once. Buyer identities are masked here (``audit.core.masking``), before any view leaves.
+The index card, the promises page, the Excel list, the CSVs and the CLI all take their numbers
+from :class:`PromiseViews` (built by :func:`promise_views`), so one quantity has one value:
+
+- **broken** counts promises past due with nothing delivered; **partial** those past due with
+  part of the money paid; **broken or partial** (``broken_or_partial``) is their sum, the
+  promises to chase. The card and the page say which one they show.
+- **broken rate** is broken-or-partial over promises due (every status but pending); it is
+  undefined (None, shown "—") when nothing is due yet, never 0.
+- **the promises to chase** (:func:`chase_list`): every broken or partly kept promise as of the
+  audit date, of any month (a debt does not expire with the month), buyers masked, money to the
+  fen; :func:`chase_by_agent` sums it per agent. Its row count is ``to_chase`` and its money
+  ``to_chase_cny`` in the headline.
+
+Functions take the audit (and the agents table for names) and return small LazyFrames;
+:func:`promise_views` collects them all in one pass.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import polars as pl
 
+from audit.core.dates import in_month as day_in_month
 from audit.core.masking import mask_buyers
-from audit.promises.analysis import AGEING_BUCKETS, FLAGS, PromiseAudit
+from audit.promises.analysis import AGEING_BUCKETS, FLAGS, STATUSES, PromiseAudit
 
-_CHASE = ("broken", "partial")
+if TYPE_CHECKING:
+    from datetime import datetime
+
+#: Statuses of a promise still owed after its due date.
+CHASE: tuple[str, ...] = ("broken", "partial")
+
+#: Columns of the promises-to-chase list (Excel, ``promises_to_chase.csv``), in order.
+CHASE_COLUMNS: tuple[str, ...] = (
+    "agent_id", "agent_name", "promise_id", "case_id", "shop_id", "order_id", "buyer_id", "kind",
+    "status", "promised_cny", "covered_cny", "owed_cny", "promised_at", "due_at", "days_overdue",
+    "ageing", "flags",
+)
+#: Columns of the per-agent summary of that list.
+CHASE_BY_AGENT_COLUMNS: tuple[str, ...] = (
+    "agent_id", "agent_name", "promises", "owed_cny", "max_days_overdue",
+)
 
 
-def _counts(by: list[str]) -> list[pl.Expr]:
+def _fen(column: str) -> pl.Expr:
+    """Money to the fen: sums of floats (0.1 + 0.2) never reach a manager as 0.30000000000004."""
+    return pl.col(column).round(2)
+
+
+def status_counts() -> list[pl.Expr]:
+    """The promise counts, one definition for the headline and every breakdown.
+
+    promises, due (every status but pending), one count per status, broken_or_partial,
+    broken_rate (broken_or_partial / due, null when nothing is due), owed_cny, conditional,
+    over_authority.
+    """
     st = pl.col("status")
     due = (st != "pending").sum()
-    bad = st.is_in(_CHASE).sum()
+    bad = st.is_in(CHASE).sum()
+    flags = pl.col("flags").str.split(";")
     return [
         pl.len().alias("promises"),
         due.alias("due"),
-        (st == "kept").sum().alias("kept"),
-        (st == "kept_late").sum().alias("kept_late"),
-        (st == "partial").sum().alias("partial"),
-        (st == "broken").sum().alias("broken"),
-        (st == "pending").sum().alias("pending"),
-        pl.when(due > 0).then(bad / due).otherwise(None).alias("broken_rate"),
-        pl.col("owed_cny").sum().alias("owed_cny"),
-        pl.col("flags").str.contains("conditional_on_review").sum().alias("conditional"),
-        pl.col("flags").str.contains("over_authority").sum().alias("over_authority"),
+        *[(st == s).sum().alias(s) for s in STATUSES],
+        bad.alias("broken_or_partial"),
+        pl.when(due > 0).then(bad / due).alias("broken_rate"),
+        pl.col("owed_cny").sum().round(2).alias("owed_cny"),
+        flags.list.contains("conditional_on_review").sum().alias("conditional"),
+        flags.list.contains("over_authority").sum().alias("over_authority"),
     ]
 
 
 def by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per agent with promises: status counts, broken rate over promises due, owed.
-
-    ``broken_rate`` is (broken + partial) / due; null when nothing is due yet. Sorted worst first.
-    """
+    """One row per agent with promises: :func:`status_counts`. Worst broken rate first."""
     return (
-        audit.promises.group_by("agent_id").agg(_counts(["agent_id"]))
+        audit.promises.group_by("agent_id").agg(status_counts())
         .join(agents.select("agent_id", "agent_name", "level"), on="agent_id", how="left")
         .select("agent_id", "agent_name", "level", pl.exclude("agent_id", "agent_name", "level"))
         .sort(["broken_rate", "agent_id"], descending=[True, False], nulls_last=True)
@@ -48,9 +85,9 @@ def by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def by_kind(audit: PromiseAudit) -> pl.LazyFrame:
-    """One row per kind of compensation: status counts, broken rate, owed. Worst first."""
+    """One row per kind of compensation: :func:`status_counts`. Worst first."""
     return (
-        audit.promises.group_by("kind").agg(_counts(["kind"]))
+        audit.promises.group_by("kind").agg(status_counts())
         .sort(["broken_rate", "kind"], descending=[True, False], nulls_last=True)
     )
 
@@ -58,10 +95,10 @@ def by_kind(audit: PromiseAudit) -> pl.LazyFrame:
 def ageing(audit: PromiseAudit) -> pl.LazyFrame:
     """Broken and partial promises per ageing bucket (every bucket listed, in order)."""
     buckets = pl.LazyFrame({"ageing": list(AGEING_BUCKETS), "order": range(len(AGEING_BUCKETS))})
-    got = audit.promises.filter(pl.col("status").is_in(_CHASE)).group_by("ageing").agg(
+    got = audit.promises.filter(pl.col("status").is_in(CHASE)).group_by("ageing").agg(
         broken=(pl.col("status") == "broken").sum(),
         partial=(pl.col("status") == "partial").sum(),
-        owed_cny=pl.col("owed_cny").sum(),
+        owed_cny=pl.col("owed_cny").sum().round(2),
     )
     return (
         buckets.join(got, on="ageing", how="left")
@@ -75,7 +112,7 @@ def flag_counts(audit: PromiseAudit) -> pl.LazyFrame:
     return pl.concat([
         audit.promises.filter(pl.col("flags").str.split(";").list.contains(flag)).select(
             flag=pl.lit(flag), promises=pl.len(),
-            promised_cny=pl.col("promised_cny").sum().fill_null(0.0),
+            promised_cny=pl.col("promised_cny").sum().fill_null(0.0).round(2),
         )
         for flag in FLAGS
     ])
@@ -86,52 +123,43 @@ def money_out_without_promise(audit: PromiseAudit) -> pl.LazyFrame:
     return (
         audit.payments.filter(pl.col("finding") != "matched")
         .group_by("finding", "shop_id", "kind")
-        .agg(payments=pl.len(), amount_cny=pl.col("amount_cny").sum().fill_null(0.0))
+        .agg(payments=pl.len(), amount_cny=pl.col("amount_cny").sum().fill_null(0.0).round(2))
         .sort("finding", "amount_cny", "shop_id", "kind", descending=[False, True, False, False])
     )
 
 
-def action_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
-    """List the promises to chase now (broken or partial), by agent, most overdue first.
+def chase_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """The promises to chase now (broken or partial), by agent, most overdue first.
 
-    Buyers are masked.
-
-    One row per promise: agent_id, agent_name, promise_id, case_id, shop_id, order_id, buyer_id
-    (masked), kind, status, promised_cny, covered_cny, owed_cny (null for non-monetary kinds:
-    the thing itself is owed), due_at, days_overdue, ageing, flags.
+    One row per promise, ``CHASE_COLUMNS``; buyers masked; ``owed_cny`` is null for a
+    non-monetary kind (the thing itself is owed, not money).
     """
     rows = (
-        audit.promises.filter(pl.col("status").is_in(_CHASE))
+        audit.promises.filter(pl.col("status").is_in(CHASE))
         .join(agents.select("agent_id", "agent_name"), on="agent_id", how="left")
-        .select(
-            "agent_id", "agent_name", "promise_id", "case_id", "shop_id", "order_id", "buyer_id",
-            "kind", "status", "promised_cny", "covered_cny", "owed_cny", "due_at",
-            "days_overdue", "ageing", "flags",
-        )
-        .sort(["agent_id", "days_overdue", "promise_id"], descending=[False, True, False])
+        .with_columns(_fen("promised_cny"), _fen("covered_cny"), _fen("owed_cny"))
+        .select(CHASE_COLUMNS)
+        .sort(["agent_id", "days_overdue", "promise_id"], descending=[False, True, False],
+              nulls_last=True)
     )
     return mask_buyers(rows)
 
 
-def top_overdue(audit: PromiseAudit, agents: pl.LazyFrame, *, n: int = 20) -> pl.LazyFrame:
-    """Return the ``n`` most overdue broken/partial promises (buyer masked), oldest first."""
+def chase_by_agent(chase: pl.LazyFrame) -> pl.LazyFrame:
+    """Per agent with something to chase: promises, money owed, longest days overdue."""
     return (
-        action_list(audit, agents)
-        .sort(["days_overdue", "owed_cny", "promise_id"], descending=[True, True, False],
-              nulls_last=True)
-        .head(n)
-    )
-
-
-def agent_sheet_summary(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per agent with something to chase: promises to chase, owed, oldest days overdue."""
-    return (
-        action_list(audit, agents)
-        .group_by("agent_id", "agent_name")
-        .agg(to_chase=pl.len(), owed_cny=pl.col("owed_cny").sum(),
-             oldest_days_overdue=pl.col("days_overdue").max())
+        chase.group_by("agent_id", "agent_name")
+        .agg(promises=pl.len(), owed_cny=pl.col("owed_cny").sum().round(2),
+             max_days_overdue=pl.col("days_overdue").max())
         .sort(["owed_cny", "agent_id"], descending=[True, False])
+        .select(CHASE_BY_AGENT_COLUMNS)
     )
+
+
+def top_overdue(chase: pl.DataFrame, *, n: int = 20) -> pl.DataFrame:
+    """The ``n`` most overdue rows of the chase list (oldest first, then most owed)."""
+    return chase.sort(["days_overdue", "owed_cny", "promise_id"], descending=[True, True, False],
+                      nulls_last=True).head(n)
 
 
 def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
@@ -140,21 +168,80 @@ def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
     Statuses stay those of the full audit (a promise made on the 30th and paid on the 2nd of
     the next month is kept), only the rows are restricted.
     """
-    from audit.core.dates import parse_month
+    return PromiseAudit(promises=audit.promises.filter(day_in_month("promised_at", month)),
+                        payments=audit.payments.filter(day_in_month("executed_at", month)))
 
-    first, last = parse_month(month)
-    return PromiseAudit(
-        promises=audit.promises.filter(pl.col("promised_at").dt.date().is_between(first, last)),
-        payments=audit.payments.filter(pl.col("executed_at").dt.date().is_between(first, last)),
+
+def _payment_counts(payments: pl.LazyFrame) -> pl.LazyFrame:
+    def money(finding: str) -> pl.Expr:
+        return pl.col("amount_cny").filter(pl.col("finding") == finding).sum().round(2)
+
+    return payments.select(
+        unpromised=(pl.col("finding") == "unpromised").sum(), unpromised_cny=money("unpromised"),
+        duplicates=(pl.col("finding") == "duplicate").sum(), duplicate_cny=money("duplicate"),
     )
 
 
+def promise_headline(audit: PromiseAudit) -> dict[str, float | int | None]:
+    """The audit's headline numbers as plain values (:func:`status_counts` and the payments).
+
+    Keys: promises, due, kept, kept_late, partial, broken, pending, broken_or_partial,
+    broken_rate (None when nothing is due), owed_cny, conditional, over_authority, unpromised,
+    unpromised_cny, duplicates, duplicate_cny.
+    """
+    p, f = pl.collect_all([audit.promises.select(status_counts()),
+                           _payment_counts(audit.payments)])
+    out: dict[str, float | int | None] = {**p.row(0, named=True), **f.row(0, named=True)}
+    for key in ("owed_cny", "unpromised_cny", "duplicate_cny"):
+        out[key] = float(out[key] or 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class PromiseViews:
+    """Every manager-facing table and number of one promise audit (see the module docstring).
+
+    ``headline``: all promises audited; ``month_headline``: promises made in ``month`` (empty
+    without a month), each a :func:`promise_headline` dict plus ``to_chase`` and
+    ``to_chase_cny`` (the chase list's rows and money, all months).
+    """
+
+    month: str | None
+    as_of: str
+    headline: dict[str, float | int | None]
+    month_headline: dict[str, float | int | None]
+    by_agent: pl.DataFrame
+    by_kind: pl.DataFrame
+    ageing: pl.DataFrame
+    flags: pl.DataFrame
+    money_out: pl.DataFrame
+    chase: pl.DataFrame
+    chase_by_agent: pl.DataFrame
+
+
+def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
+                  month: str | None = None) -> PromiseViews:
+    """Build every view of ``audit`` (collected in one pass) for ``month`` (YYYY-MM or None)."""
+    chase = chase_list(audit, agents)
+    frames = pl.collect_all([by_agent(audit, agents), by_kind(audit), ageing(audit),
+                             flag_counts(audit), money_out_without_promise(audit), chase,
+                             chase_by_agent(chase)])
+    chase_df = frames[5]
+    chase_numbers = {"to_chase": chase_df.height,
+                     "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}
+    month_headline = ({**promise_headline(in_month(audit, month)), **chase_numbers}
+                      if month else {})
+    return PromiseViews(month, f"{as_of:%Y-%m-%d}",
+                        {**promise_headline(audit), **chase_numbers}, month_headline, *frames)
+
+
 #: Headline rows in display order: (key in promise_headline, label key, kind of number).
-_HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("promises", "promises.promises", "count"),
     ("due", "promises.due", "count"),
     ("broken", "promises.status.broken", "count"),
     ("partial", "promises.status.partial", "count"),
+    ("broken_or_partial", "promises.broken_or_partial", "count"),
     ("kept_late", "promises.status.kept_late", "count"),
     ("broken_rate", "promises.broken_rate", "pct"),
     ("owed_cny", "promises.owed_cny", "cny"),
@@ -164,19 +251,17 @@ _HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def headline_table(columns: dict[str, dict[str, float | int]], *, lang: str = "en") -> pl.DataFrame:
-    """Format the headline numbers for a manager (¥ with separators, % with one decimal).
+def headline_table(columns: dict[str, dict[str, float | int | None]], *,
+                   lang: str = "en") -> pl.DataFrame:
+    """The headline numbers formatted for a manager, one column per headline dict.
 
     ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
-    :func:`audit.promises.promise_headline` dict. A rate with nothing due shows as a dash.
+    :func:`promise_headline` dict. An undefined number shows as a dash.
     """
     from audit.core.fmt import fmt_value
     from audit.core.labels import label
 
-    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in _HEADLINE_ROWS]}
+    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in HEADLINE_ROWS]}
     for title, h in columns.items():
-        out[title] = [
-            fmt_value(None if (name == "broken_rate" and not h["due"]) else h[name], kind)
-            for name, _, kind in _HEADLINE_ROWS
-        ]
+        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in HEADLINE_ROWS]
     return pl.DataFrame(out)

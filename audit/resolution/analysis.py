@@ -337,10 +337,18 @@ def resolution_headline(
     from audit.core.dates import parse_month
 
     month_start, month_end = parse_month(month)
-    audit = analyse_resolution(
+    return audit_headline(analyse_resolution(
         tables["reviews"], tables["cases"], tables["contacts"], tables["agents"],
         month_start=month_start, month_end=month_end, as_of=as_of, sla_hours=sla_hours, shop=shop,
-    )
+    ))
+
+
+def audit_headline(audit: ResolutionAudit) -> dict[str, object]:
+    """The headline numbers of one analysed cohort (:func:`resolution_headline`'s keys).
+
+    ``resolved`` counts the cohort's reviews resolved within the platform's 30 days (not the
+    resolutions logged during the month, which the workload table counts).
+    """
     overall = (
         audit.cases.select(*_counts(), *_timeliness())
         .pipe(_rates)

@@ -1,16 +1,30 @@
-"""The ``review-audit resolution`` job: load, analyse, mask, write the CSV files.
+"""The resolution analysis as a job: load, analyse once, build the views; the CLI's CSV files.
 
-Kept apart from :mod:`audit.resolution.analysis` so the analysis stays pure (frames in, frames out) and
-the CLI stays thin: this is the one place where the resolution analysis touches files.
+:func:`analyse` (typed tables in) is what the pack calls; :func:`load_and_analyse` (a folder in)
+is what the CLI and a notebook opened on its own call; :func:`run_resolution` writes the
+``review-audit resolution`` files from the same views.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audit.core.masking import mask_buyers
+from audit.core.bundle import saved_or
 from audit.data import outputs
-from audit.resolution.analysis import analyse_resolution, collect_outputs
+from audit.resolution.analysis import analyse_resolution
+from audit.resolution.views import ResolutionViews, resolution_views
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    import polars as pl
+
+    from audit.data.dataset import Dataset
+
+NAME = "resolution"
 
 #: Output file per ResolutionAudit field (the first five are the issue's contract).
 OUTPUT_FILES: dict[str, str] = {
@@ -23,6 +37,56 @@ OUTPUT_FILES: dict[str, str] = {
     "backlog": "resolution_backlog.csv",
 }
 REQUIRED_TABLES: tuple[str, ...] = ("reviews", "cases", "contacts", "agents")
+
+
+
+
+@dataclass(frozen=True)
+class ResolutionRun:
+    """One analysis: its views and its instant."""
+
+    views: ResolutionViews
+    as_of: datetime
+
+
+def check_sla(sla_hours: float) -> float:
+    """``sla_hours`` when it is a positive number of hours, else a ``ParameterError``."""
+    from audit.core.errors import ParameterError
+
+    if not sla_hours > 0:
+        msg = f"--sla-hours must be a positive number of hours, got {sla_hours}"
+        raise ParameterError(msg)
+    return sla_hours
+
+
+def analyse(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
+            sla_hours: float = 24.0, shop: str | None = None) -> ResolutionRun:
+    """Analyse the cohort of ``month`` (reviews posted then) as of ``as_of``; build the views."""
+    from audit.core.dates import parse_month
+
+    month_start, month_end = parse_month(month)
+    audit = analyse_resolution(
+        tables["reviews"], tables["cases"], tables["contacts"], tables["agents"],
+        month_start=month_start, month_end=month_end, as_of=as_of,
+        sla_hours=check_sla(sla_hours), shop=shop or None,
+    )
+    return ResolutionRun(resolution_views(audit, tables, month=month, as_of=as_of), as_of)
+
+
+def load_and_analyse(data_dir: Path | str, *, month: str, as_of: str | None = None,
+                     sla_hours: float = 24.0, shop: str | None = None
+                     ) -> tuple[ResolutionRun, Dataset]:
+    """Load ``data_dir`` (validated) and :func:`analyse` it (as-of default: last activity)."""
+    from audit.core.dates import parse_as_of, parse_month
+    from audit.data.dataset import load_dataset
+
+    parse_month(month)
+    check_sla(sla_hours)
+    as_of_dt = parse_as_of(as_of) if as_of else None
+    ds = load_dataset(data_dir, require=REQUIRED_TABLES)
+    run = analyse(ds.tables, month=month, as_of=as_of_dt or ds.last_activity(),
+                  sla_hours=sla_hours, shop=shop)
+    return run, ds
 
 
 def run_resolution(
@@ -63,29 +127,19 @@ def run_resolution(
     StructuralError
         A required table (reviews, cases, contacts, agents) is absent or unreadable.
     """
-    from audit.core.dates import parse_as_of, parse_month
-    from audit.core.errors import ParameterError
-    from audit.data.dataset import load_dataset
-
-    month_start, month_end = parse_month(month)
-    if not sla_hours > 0:
-        msg = f"--sla-hours must be a positive number of hours, got {sla_hours}"
-        raise ParameterError(msg)
-    as_of_dt = parse_as_of(as_of) if as_of else None
-    ds = load_dataset(data_dir, require=REQUIRED_TABLES)
-    if as_of_dt is None:
-        as_of_dt = ds.last_activity()
-    t = ds.tables
-    audit = analyse_resolution(
-        t["reviews"], t["cases"], t["contacts"], t["agents"],
-        month_start=month_start, month_end=month_end, as_of=as_of_dt,
-        sla_hours=sla_hours, shop=shop or None,
-    )
-    frames = collect_outputs(audit, OUTPUT_FILES)
+    run, _ = load_and_analyse(data_dir, month=month, as_of=as_of, sla_hours=sla_hours,
+                              shop=shop)
     out = Path(out_dir)
     written: dict[str, Path] = {}
     for field, name in OUTPUT_FILES.items():
-        path = out / name
-        outputs.write_csv(mask_buyers(frames[field]), path)
-        written[field] = path
+        written[field] = out / name
+        outputs.write_csv(getattr(run.views, field), written[field])
     return written
+
+
+def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = "",
+                   shop: str = "", sla_hours: float = 24.0) -> ResolutionViews:
+    """The views the resolution notebook shows (the pack's, or a run on ``data_dir``)."""
+    return saved_or(ResolutionViews, views_dir, NAME, lambda: load_and_analyse(
+        data_dir, month=month, as_of=as_of or None, sla_hours=float(sla_hours),
+        shop=shop or None)[0].views)

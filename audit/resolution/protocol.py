@@ -17,6 +17,7 @@ from typing import Literal, get_args
 
 import polars as pl
 
+from audit.core.shops import for_shop
 from audit.data.schema import SENIOR_ONLY_CATEGORIES
 
 Check = Literal[
@@ -123,7 +124,7 @@ def case_facts(
         .join(rev, on="review_id", how="left")
         .join(contact_summary(contacts, as_of=as_of), on="case_id", how="left")
     )
-    return (facts.filter(pl.col("shop_id") == shop) if shop else facts).cache()
+    return for_shop(facts, shop).cache()
 
 
 def detect_breaches(
@@ -139,7 +140,8 @@ def detect_breaches(
     Parameters
     ----------
     reviews, cases, contacts, agents
-        Canonical tables (``audit.data.schema``). Pass them unfiltered: ``multiple_agents`` looks at all
+        Canonical tables (``audit.data.schema``). Pass them unfiltered: ``multiple_agents`` looks
+        at all
         of a buyer's cases. Restrict the result to a cohort afterwards.
     as_of
         Only contacts and explanations stamped at or before this instant are seen.

@@ -6,12 +6,20 @@ shows these formatted copies instead. Pure: a collected frame in, a string frame
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
 
 import polars as pl
 
+from audit.core.fmt import DASH, fmt_column, fmt_interval, fmt_value
 from audit.core.labels import label
 from audit.core.masking import mask_buyers
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from audit.resolution.analysis import ResolutionAudit
 
 View = Literal["agents", "categories", "breaches", "unverified", "workload"]
 VIEWS: tuple[str, ...] = get_args(View)
@@ -28,27 +36,13 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "workload": ("agent_id", "working_days", "cases_opened", "cases_per_working_day",
                  "resolutions", "resolutions_per_working_day", "contacts", "peak_day_cases"),
 }
-_PCT = ("rate", "share_within_sla")
-_HOURS = ("median_hours_to_first_contact", "p90_hours_to_first_contact",
-          "median_hours_to_case_opened")
-_RATIO = ("mix_adjusted_ratio", "shrunk_ratio", "expected", "cases_per_working_day",
-          "resolutions_per_working_day")
-_DASH = "—"
-
-
-def _pct(col: str | pl.Expr) -> pl.Expr:
-    e = pl.col(col) if isinstance(col, str) else col
-    return (e * 100).round(1).cast(pl.String) + "%"
-
-
-def _num(col: str, decimals: int, unit: str = "") -> pl.Expr:
-    return pl.col(col).round(decimals).cast(pl.String) + unit
-
-
-def _count(col: str) -> pl.Expr:
-    # Thousands separators: 1204 -> "1,204" (polars has no format spec for ints).
-    return pl.col(col).cast(pl.Int64).cast(pl.String).str.reverse().str.replace_all(
-        r"(\d{3})(\d)", "$1,$2").str.reverse()
+_KINDS: dict[str, str] = {
+    "rate": "pct", "share_within_sla": "pct",
+    "median_hours_to_first_contact": "hours", "p90_hours_to_first_contact": "hours",
+    "median_hours_to_case_opened": "hours",
+    "mix_adjusted_ratio": "ratio", "shrunk_ratio": "ratio", "expected": "ratio",
+    "cases_per_working_day": "ratio", "resolutions_per_working_day": "ratio",
+}
 
 
 def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFrame:
@@ -70,15 +64,9 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
         raise ValueError(msg)
     out = mask_buyers(df)
     if "ci_low" in out.columns:
-        out = out.with_columns(
-            rate_ci=pl.when(pl.col("ci_low").is_not_null())
-            .then(_pct("ci_low") + " – " + _pct("ci_high"))
-        )
+        out = out.with_columns(rate_ci=_interval("ci_low", "ci_high", "pct"))
     if "ratio_ci_low" in out.columns:
-        out = out.with_columns(
-            ratio_ci=pl.when(pl.col("ratio_ci_low").is_not_null())
-            .then(_num("ratio_ci_low", 2) + " – " + _num("ratio_ci_high", 2))
-        )
+        out = out.with_columns(ratio_ci=_interval("ratio_ci_low", "ratio_ci_high", "ratio"))
     if view == "breaches":
         from audit.resolution.protocol import CHECKS
 
@@ -87,44 +75,112 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
     cols = [c for c in _COLUMNS[view] if c in out.columns]
     fmt = []
     for c in cols:
-        dtype = out.schema[c]
-        if c in _PCT:
-            fmt.append(_pct(c).alias(c))
-        elif c in _HOURS:
-            fmt.append(_num(c, 1, " h").alias(c))
-        elif c in _RATIO:
-            fmt.append(_num(c, 2).alias(c))
-        elif dtype.is_integer():
-            fmt.append(_count(c).alias(c))
+        if c in _KINDS:
+            fmt.append(fmt_column(c, _KINDS[c]))
+        elif out.schema[c].is_integer():
+            fmt.append(fmt_column(c, "count"))
         else:
-            fmt.append(pl.col(c).cast(pl.String))
-    shown = out.select(fmt).with_columns(pl.all().fill_null(_DASH))
+            fmt.append(pl.col(c).cast(pl.String).fill_null(DASH))
+    shown = out.select(fmt)
     return shown.rename({c: label(f"resolution.col.{c}", lang) for c in cols})
 
 
+def _interval(low: str, high: str, kind: str) -> pl.Expr:
+    return pl.struct(low, high).map_elements(
+        lambda r: fmt_interval(r[low], r[high], kind), return_dtype=pl.String)
+
+
+#: Headline rows in display order: (key in the headline dict, label, kind of number).
+HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("cohort_cases", "cases", "count"), ("eligible", "eligible", "count"),
+    ("resolved", "resolved", "count"), ("still_open", "still_open", "count"),
+    ("rate", "rate", "pct"), ("rate_ci", "rate_ci", "interval"),
+    ("median_hours_to_first_contact", "median_hours_to_first_contact", "hours"),
+    ("p90_hours_to_first_contact", "p90_hours_to_first_contact", "hours"),
+    ("share_within_sla", "share_within_sla", "pct"), ("breaches", "breaches", "count"),
+    ("unverified_claims", "unverified_claims", "count"),
+)
+
+
 def headline_frame(headline: dict[str, object], *, lang: str = "en") -> pl.DataFrame:
-    """Turn a :func:`audit.resolution.resolution_headline` dict into a two-column table."""
-    def pct(x: object) -> str:
-        return _DASH if x is None else f"{float(x) * 100:.1f}%"  # type: ignore[arg-type]
+    """Turn a :func:`audit.resolution.analysis.resolution_headline` dict into a two-column table."""
+    def cell(key: str, kind: str) -> str:
+        if kind == "interval":
+            return fmt_interval(headline["ci_low"], headline["ci_high"], "pct")  # type: ignore[arg-type]
+        return fmt_value(headline[key], kind)  # type: ignore[arg-type]
 
-    def hours(x: object) -> str:
-        return _DASH if x is None else f"{float(x):,.1f} h"  # type: ignore[arg-type]
-
-    h = headline
-    ci = (_DASH if h["ci_low"] is None else f"{pct(h['ci_low'])} – {pct(h['ci_high'])}")
-    rows = [
-        ("cases", f"{h['cohort_cases']:,}"),
-        ("eligible", f"{h['eligible']:,}"),
-        ("resolved", f"{h['resolved']:,}"),
-        ("still_open", f"{h['still_open']:,}"),
-        ("rate", pct(h["rate"])),
-        ("rate_ci", ci),
-        ("median_hours_to_first_contact", hours(h["median_hours_to_first_contact"])),
-        ("p90_hours_to_first_contact", hours(h["p90_hours_to_first_contact"])),
-        ("share_within_sla", pct(h["share_within_sla"])),
-        ("breaches", f"{h['breaches']:,}"),
-        ("unverified_claims", f"{h['unverified_claims']:,}"),
-    ]
-    names = [label(f"resolution.col.{k}", lang) for k, _ in rows]
+    names = [label(f"resolution.col.{name}", lang) for _, name, _ in HEADLINE_ROWS]
     return pl.DataFrame({label("resolution.col.metric", lang): names,
-                         label("resolution.col.value", lang): [v for _, v in rows]})
+                         label("resolution.col.value", lang): [cell(k, kind)
+                                                               for k, _, kind in HEADLINE_ROWS]})
+
+
+def _case_context(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """case_id -> shop_id, review_id, buyer_id, rating, reviewed_at (the buyer is masked later)."""
+    return tables["cases"].select("case_id", "review_id").join(
+        tables["reviews"].select("review_id", "shop_id", "buyer_id", "rating", "reviewed_at"),
+        on="review_id", how="left")
+
+
+def breach_list(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """The month's protocol breaches with shop, review, buyer (masked) and agent name."""
+    from audit.resolution.protocol import sort_breaches
+
+    rows = (audit.breaches.join(_case_context(tables), on="case_id", how="left")
+            .join(tables["agents"].select("agent_id", "agent_name"), on="agent_id", how="left")
+            .select(BREACH_LIST_COLUMNS))
+    return mask_buyers(sort_breaches(rows))  # sorted after the joins: they do not keep order
+
+
+def claim_list(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """The month's unverified claims with shop, review, buyer (masked) and agent name."""
+    rows = (audit.unverified.join(_case_context(tables), on="case_id", how="left")
+            .join(tables["agents"].select("agent_id", "agent_name"), on="agent_id", how="left")
+            .select(CLAIM_LIST_COLUMNS).sort("case_id"))
+    return mask_buyers(rows)
+
+
+#: Columns of the breach and claim action lists (Excel and ``data/*.csv`` of the pack).
+BREACH_LIST_COLUMNS: tuple[str, ...] = (
+    "case_id", "check", "agent_id", "agent_name", "shop_id", "review_id", "buyer_id", "rating",
+    "reviewed_at", "detail",
+)
+CLAIM_LIST_COLUMNS: tuple[str, ...] = (
+    "case_id", "claimed_outcome", "agent_id", "agent_name", "shop_id", "review_id", "buyer_id",
+    "rating", "reviewed_at",
+)
+
+
+@dataclass(frozen=True)
+class ResolutionViews:
+    """Every manager-facing table and number of one cohort month (computed once).
+
+    ``headline``: :func:`audit.resolution.analysis.audit_headline`; the frames are the
+    analysis outputs (full precision, buyers masked where they appear) and the two action lists.
+    """
+
+    month: str
+    as_of: str
+    headline: dict[str, object]
+    by_agent: pl.DataFrame
+    by_category: pl.DataFrame
+    by_agent_category: pl.DataFrame
+    breaches: pl.DataFrame
+    unverified: pl.DataFrame
+    workload: pl.DataFrame
+    backlog: pl.DataFrame
+    breach_list: pl.DataFrame
+    claim_list: pl.DataFrame
+
+
+def resolution_views(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame], *, month: str,
+                     as_of: datetime) -> ResolutionViews:
+    """Collect every view of ``audit`` in one pass (shared sub-plans run once)."""
+    from audit.resolution.analysis import audit_headline
+
+    names = ["by_agent", "by_category", "by_agent_category", "breaches", "unverified",
+             "workload", "backlog"]
+    frames = pl.collect_all([*(getattr(audit, n) for n in names), breach_list(audit, tables),
+                             claim_list(audit, tables)])
+    return ResolutionViews(month, f"{as_of:%Y-%m-%d}", audit_headline(audit),
+                           *(mask_buyers(f) for f in frames))
