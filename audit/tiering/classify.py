@@ -75,7 +75,7 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
         )
         .explode("term")
         .drop_nulls("term")
-        .join(patterns.lazy(), on="term", how="inner")
+        .join(patterns.lazy(), on="term", how="inner", maintain_order="left")
         .filter(pl.col("kind") != "shield")
     )
     key = ["uid", "ci"]
@@ -119,10 +119,13 @@ def _per_text(contrib: pl.LazyFrame) -> pl.LazyFrame:
         .agg(
             neg=neg.sum(),
             pos=pl.col("score").clip(lower_bound=0).sum(),
-            words=pl.col("evidence").filter(pl.col("score") < 0).unique(maintain_order=True),
-            praise_words=pl.col("evidence").filter(pl.col("score") > 0).unique(
-                maintain_order=True
-            ),
+            # In clause order (then by word), so the evidence reads like the review and does not
+            # depend on how polars happened to split the groups.
+            words=pl.col("evidence").sort_by("ci", "evidence").filter(
+                pl.col("score").sort_by("ci", "evidence") < 0).unique(maintain_order=True),
+            praise_words=pl.col("evidence").sort_by("ci", "evidence").filter(
+                pl.col("score").sort_by("ci", "evidence") > 0).unique(maintain_order=True),
+            first_ci=pl.col("ci").min(),
         )
         .group_by("uid")
         .agg(
@@ -131,7 +134,8 @@ def _per_text(contrib: pl.LazyFrame) -> pl.LazyFrame:
             *[pl.col("words").filter(pl.col("tier") == t).first().alias(f"ev_{t}")
               for t in (*_COMPLAINTS, "general")],
             praise=pl.col("pos").sum(),
-            ev_praise=pl.col("praise_words").list.explode(keep_nulls=False, empty_as_null=False)
+            ev_praise=pl.col("praise_words").sort_by("first_ci", "tier")
+            .list.explode(keep_nulls=False, empty_as_null=False)
             .unique(maintain_order=True),
         )
     )
