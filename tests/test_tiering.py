@@ -75,6 +75,21 @@ def test_hard_case(text: str, rating: str, primary: str, shown: set[str],
         assert out["evidence"], out
 
 
+def test_a_batch_tiers_each_row_as_it_would_alone() -> None:
+    """Rows never borrow another row's result (texts are deduplicated and joined back)."""
+    texts = [t for t, *_ in HARD_CASES]
+    ratings = [r for _, r, *_ in HARD_CASES]
+    frame = pl.LazyFrame({"review_id": [f"r{i}" for i in range(len(texts))],
+                          "rating": ratings, "text": texts})
+    batch = tier_reviews(frame).collect().drop("review_id")
+    alone = pl.concat([_tier([t], r).drop("review_id") for t, r in zip(texts, ratings,
+                                                                        strict=True)])
+    assert batch.equals(alone)
+    # The same text under two ratings may differ, and duplicates get the same answer.
+    dup = _tier(["", "", "很好"], "negative")
+    assert dup["tier"].to_list() == ["quality", "quality", "novice"]
+
+
 def test_evidence_names_the_deciding_words() -> None:
     out = _tier(["快递很快，但是质量太差"]).row(0, named=True)
     assert "质量太差" in out["evidence"]

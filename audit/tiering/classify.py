@@ -67,31 +67,53 @@ def _clauses(texts: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per (uid, tier, clause source): score (negative = complaint) and evidence."""
+    """One row per scoring match: uid, ci, tier, score (negative = complaint), evidence.
+
+    Clause-level sums are one ``group_by`` joined back (not windows), and the matches keep
+    their order in the text (a left-ordered join), so evidence reads like the review.
+    """
     patterns = pattern_table()
     hits = (
         clauses.with_columns(
             term=pl.col("clause").str.extract_many(patterns["term"].to_list(), leftmost=True)
         )
+        .select("uid", "ci", "cw", "term",
+                k=pl.col("uid").cast(pl.UInt64) * 65536 + pl.col("ci").cast(pl.UInt64))
         .explode("term")
         .drop_nulls("term")
         .join(patterns.lazy(), on="term", how="inner", maintain_order="left")
         .filter(pl.col("kind") != "shield")
+        # Three branches read the matches; computing the Aho-Corasick pass once is most of
+        # the saving.
+        .cache()
     )
-    key = ["uid", "ci"]
     is_op = pl.col("kind") == "opinion"
-    hits = hits.with_columns(
-        opinion=(pl.col("polarity") * pl.col("weight")).filter(is_op).sum().over(key),
-        op_words=pl.col("term").filter(is_op).str.join("+").over(key),
-        has_topic=(pl.col("kind") != "opinion").any().over(key),
+    # One integer key per clause: grouping on it is cheaper than on (uid, ci), and a string
+    # join per group is slow in polars, so the opinion words are gathered as a list and joined
+    # as a list column.
+    clause = (
+        hits.group_by("k").agg(
+            opinion=pl.when(is_op).then(pl.col("polarity") * pl.col("weight"))
+            .otherwise(0.0).sum(),
+            has_topic=(~is_op).any(),
+            uid=pl.col("uid").first(),
+            ci=pl.col("ci").first(),
+            cw=pl.col("cw").first(),
+        )
+        .filter(pl.col("opinion") != 0)
+        .join(hits.filter(is_op).group_by("k").agg(op_words=pl.col("term")),
+              on="k", how="left")
+        .with_columns(pl.col("op_words").list.join("+"))
+        .cache()
     )
     aspects = (
-        hits.filter((pl.col("kind") == "aspect") & (pl.col("opinion") != 0))
-        .group_by("uid", "ci", "tier")
-        .agg(
-            score=(pl.col("opinion") * pl.col("cw")).first(),
-            evidence=pl.col("term").first() + "+" + pl.col("op_words").first(),
-        )
+        hits.filter(pl.col("kind") == "aspect")
+        .unique(["k", "tier"], keep="first", maintain_order=True)
+        .join(clause.select("k", "opinion", "op_words"), on="k", how="inner",
+              maintain_order="left")
+        .select("uid", "ci", "tier",
+                score=pl.col("opinion") * pl.col("cw"),
+                evidence=pl.col("term") + "+" + pl.col("op_words"))
     )
     cues = hits.filter((pl.col("kind") == "cue") & (pl.col("polarity") != 0)).select(
         "uid", "ci", "tier",
@@ -99,50 +121,32 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
         evidence=pl.col("term"),
     )
     general = (
-        hits.filter(is_op & ~pl.col("has_topic") & (pl.col("opinion") != 0))
-        .group_by("uid", "ci")
-        .agg(
-            tier=pl.lit("general"),
-            score=(pl.col("opinion") * pl.col("cw")).first(),
-            evidence=pl.col("op_words").first(),
-        )
-        .select("uid", "ci", "tier", "score", "evidence")
+        clause.filter(~pl.col("has_topic"))
+        .select("uid", "ci", tier=pl.lit("general"), score=pl.col("opinion") * pl.col("cw"),
+                evidence=pl.col("op_words"))
     )
     return pl.concat([aspects, cues, general], how="vertical_relaxed")
 
 
 def _per_text(contrib: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per uid with every tier's complaint score, praise and evidence columns."""
+    """One row per uid: every tier's complaint score (``neg_<tier>``) and the praise total.
+
+    The scores are plain columns summed in one ``group_by`` (no per-group filtering).
+    """
     neg = pl.col("score").clip(upper_bound=0).abs()
-    return (
-        contrib.group_by("uid", "tier")
-        .agg(
-            neg=neg.sum(),
-            pos=pl.col("score").clip(lower_bound=0).sum(),
-            # In clause order (then by word), so the evidence reads like the review and does not
-            # depend on how polars happened to split the groups.
-            words=pl.col("evidence").sort_by("ci", "evidence").filter(
-                pl.col("score").sort_by("ci", "evidence") < 0).unique(maintain_order=True),
-            praise_words=pl.col("evidence").sort_by("ci", "evidence").filter(
-                pl.col("score").sort_by("ci", "evidence") > 0).unique(maintain_order=True),
-            first_ci=pl.col("ci").min(),
-        )
-        .group_by("uid")
-        .agg(
-            *[pl.col("neg").filter(pl.col("tier") == t).sum().alias(f"neg_{t}")
-              for t in (*_COMPLAINTS, "general")],
-            *[pl.col("words").filter(pl.col("tier") == t).first().alias(f"ev_{t}")
-              for t in (*_COMPLAINTS, "general")],
-            praise=pl.col("pos").sum(),
-            ev_praise=pl.col("praise_words").sort_by("first_ci", "tier")
-            .list.explode(keep_nulls=False, empty_as_null=False)
-            .unique(maintain_order=True),
-        )
+    return contrib.group_by("uid").agg(
+        *[pl.when(pl.col("tier") == t).then(neg).otherwise(0.0).sum().alias(f"neg_{t}")
+          for t in (*_COMPLAINTS, "general")],
+        praise=pl.col("score").clip(lower_bound=0).sum(),
     )
 
 
 def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
-    """Primary tier, shown tiers, confidence and evidence from the per-text scores."""
+    """Primary tier, shown tiers and confidence from the per-text scores and the rating.
+
+    Adds ``source``: which contributions are the evidence (a complaint tier, ``general`` for a
+    quality case decided by general dissatisfaction, ``praise`` for the novice buyer).
+    """
     neg = {t: pl.col(f"neg_{t}").fill_null(0.0) for t in (*_COMPLAINTS, "general")}
     praise = pl.col("praise").fill_null(0.0)
     top_specific = pl.max_horizontal(*[neg[t] for t in _SPECIFIC])
@@ -155,8 +159,9 @@ def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
         )
     gen = neg["general"]
     is_negative = pl.col("rating") == "negative"
+    by_general = (gen > 0) & (gen >= GENERAL_VS_PRAISE * praise)
     primary = (
-        primary.when((gen > 0) & (gen >= GENERAL_VS_PRAISE * praise))
+        primary.when(by_general)
         .then(pl.lit("quality"))
         .when(is_negative & (praise == 0))
         .then(pl.lit("quality"))
@@ -171,11 +176,10 @@ def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
         return 1.0 - (-x / 1.5).exp()
 
     tier = pl.col("tier")
-    specific_score = pl.coalesce(
-        *[pl.when(tier == t).then(neg[t]) for t in _COMPLAINTS]
-    )
+    specific_score = pl.coalesce(*[pl.when(tier == t).then(neg[t]) for t in _COMPLAINTS])
+    is_specific = tier.is_in(list(_COMPLAINTS)) & (specific_score >= MIN_SCORE)
     confidence = (
-        pl.when(tier.is_in(list(_COMPLAINTS)) & (specific_score >= MIN_SCORE))
+        pl.when(is_specific)
         .then(0.35 + 0.6 * strength(specific_score) * specific_score
               / (total + 0.25 * praise + 0.25 * gen))
         .when(tier == "quality")
@@ -186,22 +190,17 @@ def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
               * pl.when(is_negative).then(0.7).otherwise(1.0))
         .otherwise(pl.lit(0.3))
     )
-    ev_list = pl.coalesce(
-        *[pl.when(tier == t).then(pl.col(f"ev_{t}")) for t in _COMPLAINTS],
-    )
-    evidence = (
-        pl.when(tier.is_in(list(_COMPLAINTS)) & (specific_score >= MIN_SCORE))
-        .then(ev_list)
-        .when(tier == "quality")
-        .then(pl.col("ev_general"))
-        .otherwise(pl.col("ev_praise"))
+    source = (
+        pl.when(is_specific).then(tier)
+        .when(tier == "quality").then(pl.lit("general"))
+        .otherwise(pl.lit("praise"))
     )
     return (
         scored.with_columns(tier=primary)
         .with_columns(
             shown=shown,
             confidence=confidence.clip(0.0, 1.0).round(3),
-            evidence=evidence.fill_null(pl.lit([], dtype=pl.List(pl.String))).list.join(" "),
+            source=source,
         )
         .with_columns(
             tiers=pl.when(pl.col("shown").list.len() == 0)
@@ -213,7 +212,27 @@ def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
                 .list.join("|")
             )
         )
+        .select("uid", "rating", "tier", "tiers", "confidence", "source")
     )
+
+
+def _evidence(contrib: pl.LazyFrame, decided: pl.LazyFrame) -> pl.LazyFrame:
+    """Per (uid, rating): the words of the contributions that decided the primary tier.
+
+    In text order (clause, then match), each word once, space-separated.
+    """
+    wanted = (
+        contrib.with_columns(
+            source=pl.when(pl.col("score") > 0).then(pl.lit("praise")).otherwise(pl.col("tier"))
+        )
+        .filter(pl.col("score") != 0)
+        .with_row_index("_k")
+        .join(decided.select("uid", "rating", "source"), on=["uid", "source"], how="inner")
+        .sort("uid", "rating", "ci", "_k")
+        .unique(["uid", "rating", "evidence"], keep="first", maintain_order=True)
+    )
+    return wanted.group_by("uid", "rating").agg(pl.col("evidence")).with_columns(
+        pl.col("evidence").list.join(" "))
 
 
 def tier_reviews(reviews: pl.LazyFrame) -> pl.LazyFrame:
@@ -245,19 +264,26 @@ def tier_reviews(reviews: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("review_id").cast(pl.String),
         pl.col("rating").cast(pl.String),
         pl.col("text").cast(pl.String).fill_null(""),
-    ).with_row_index("_row")
-    # The text work is done once per distinct normalised text; the rating only enters at the end.
+    )
+    # The text work is done once per distinct text and the decision once per distinct
+    # (text, rating): shops' reviews repeat ("差评", "不好", template complaints). Strings are
+    # joined once, to give each row its text's integer id; everything after joins on integers.
+    # maintain_order: the id must be the same in every branch of the plan that reads it.
     texts = (
-        base.select("text").unique()
-        .with_columns(norm=normalise_expr("text"))
-        .with_columns(uid=pl.col("norm").rank("dense").cast(pl.UInt32))
+        base.select("text").unique(maintain_order=True)
+        .with_columns(uid=pl.int_range(pl.len(), dtype=pl.UInt32))
+        .cache()
     )
-    scored = _per_text(_contributions(_clauses(texts.select("uid", "norm").unique("uid"))))
-    out = (
-        base.join(texts.select("text", "uid"), on="text", how="left")
-        .join(scored, on="uid", how="left")
-        .pipe(_decide)
-        .sort("_row")
-        .select(*OUTPUT_SCHEMA)
+    rows = base.join(texts, on="text", how="left", maintain_order="left").drop("text").cache()
+    contrib = _contributions(
+        _clauses(texts.select("uid", norm=normalise_expr("text", collapse=False)))
+    ).collect(engine="in-memory")
+    decided = _decide(
+        rows.select("uid", "rating").unique().join(_per_text(contrib.lazy()), on="uid",
+                                                   how="left")
     )
+    decided = decided.join(_evidence(contrib.lazy(), decided), on=["uid", "rating"],
+                           how="left").with_columns(pl.col("evidence").fill_null(""))
+    out = rows.join(decided, on=["uid", "rating"], how="left", nulls_equal=True,
+                    maintain_order="left").select(*OUTPUT_SCHEMA)
     return out.cast(OUTPUT_SCHEMA)

@@ -29,6 +29,10 @@ Kind = Literal["aspect", "opinion", "cue", "shield"]
 #: mean no complaint at all, not praise.
 _NO_PRAISE_WHEN_NEGATED: frozenset[str] = frozenset({"fraud", "wrong_item", "buyer"})
 
+#: Only short terms get negated forms: a negated four-character complaint ("没有与图片不符") is
+#: rare in real text, and every generated pattern makes the matcher's automaton bigger.
+_MAX_NEGATED_LEN = 3
+
 #: Multi-character negators already carry their degree ("一点也不"), so no filler follows them.
 _FILLER_NEGATORS: frozenset[str] = frozenset({"不", "没", "没有", "并不", "并没有", "不是", "都不"})
 
@@ -69,7 +73,7 @@ def pattern_table() -> pl.DataFrame:
     negators = [n["term"] for n in neg["negators"]]
     fillers = [f["term"] for f in neg["fillers"]]
     for term, kind, tier, polarity, weight, _ in listed.values():
-        if kind not in ("opinion", "cue") or polarity == 0:
+        if kind not in ("opinion", "cue") or polarity == 0 or len(term) > _MAX_NEGATED_LEN:
             continue
         flipped = 0.0 if tier in _NO_PRAISE_WHEN_NEGATED else -polarity
         for n in negators:

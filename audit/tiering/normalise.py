@@ -61,10 +61,12 @@ def _replacements() -> dict[str, str]:
     return {r["from"]: r["to"] for r in spec["replacements"]}
 
 
-def normalise_expr(column: str = "text") -> pl.Expr:
+def normalise_expr(column: str = "text", *, collapse: bool = True) -> pl.Expr:
     """``column`` normalised for matching: simplified, half-width, lower-case, dodges undone.
 
-    Nulls become the empty string, so every review is tiered.
+    Nulls become the empty string, so every review is tiered. ``collapse=False`` leaves
+    repeated punctuation as it is (the tiering splits clauses on it and drops empty ones, so it
+    skips the nine regex passes).
 
     Examples
     --------
@@ -83,6 +85,7 @@ def normalise_expr(column: str = "text") -> pl.Expr:
         .str.replace_many(_replacements(), leftmost=True)
     )
     # Rust's regex has no backreference in the pattern, so each mark is collapsed on its own.
-    for mark in ("！", "!", "？", "?", "。", "~", "～", "…", "."):
-        s = s.str.replace_all(f"[{mark}]{{2,}}", mark, literal=False)
+    if collapse:
+        for mark in ("!", "?", "。", "~", "…", "."):
+            s = s.str.replace_all(f"[{mark}]{{2,}}", mark, literal=False)
     return s.alias(column)
