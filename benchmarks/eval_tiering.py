@@ -16,7 +16,8 @@ Two sets, neither copied into the repository (their licences are unknown; see SO
   tuning; 酒店 is reported apart: a hotel is not a parcel) are the measure.
 
 - ``benchmarks/tiering_heldout_labels.csv``: 148 reviews of those held-out product kinds
-  (书籍, 手机, 水果, 热水器, 蒙牛, 计算机; seeded sample, 120 negative, 28 positive), tiered by hand *before*
+  (书籍, 手机, 水果, 热水器, 蒙牛, 计算机; seeded sample, 120 negative, 28 positive), tiered
+  by hand *before*
   any prediction on them was seen: row numbers and tiers only, the text stays in ../shared.
   ``x`` marks a text that is not a shop review (微博 posts about a brand, price comparisons):
   left out. This is the 4-tier measure of record; it is small and mostly quality.
@@ -58,9 +59,48 @@ def zhijiang_frame(data: Path) -> tuple[pl.DataFrame, int]:
     return z.select("review_id", "rating", "text", "gold"), left_out
 
 
+def keyword_baseline(reviews: pl.LazyFrame) -> pl.LazyFrame:
+    """The keyword-only baseline: the same lexicon's complaint words, counted.
+
+    Complaint cues count for their tier and negative opinion words for quality; no aspects,
+    no negation, no clauses, no praise: the tier with most matched words (ties in the order
+    fraud, wrong_item, buyer, quality, service, logistics) is the primary; no match is novice
+    under a neutral rating and quality under a negative one. Same normalisation.
+    """
+    from audit.tiering import normalise_expr, pattern_table
+
+    words = pattern_table().filter(
+        ~pl.col("negated") & pl.col("kind").is_in(["cue", "opinion"]) & (pl.col("polarity") < 0)
+    ).select("term", tier=pl.col("tier").fill_null("quality"))
+    order = ["fraud", "wrong_item", "buyer", "quality", "service", "logistics"]
+    hits = (
+        reviews.with_columns(normalise_expr("text"))
+        .with_columns(term=pl.col("text").str.extract_many(words["term"].to_list(),
+                                                           leftmost=True))
+        .explode("term")
+        .join(words.lazy(), on="term", how="left")
+        .group_by("review_id", "rating", "tier").len()
+        .with_columns(rank=pl.col("tier").replace_strict(order, list(range(len(order))),
+                                                         default=99))
+        .sort("review_id", "len", "rank", descending=[False, True, False])
+        .group_by("review_id", "rating").agg(pl.col("tier").drop_nulls().first())
+    )
+    return reviews.select("review_id").join(hits, on="review_id", how="left",
+                                            maintain_order="left").select(
+        "review_id",
+        tier=pl.coalesce("tier", pl.when(pl.col("rating") == "negative").then(pl.lit("quality"))
+                         .otherwise(pl.lit("novice"))),
+        tiers=pl.lit(""),
+    )
+
+
+#: Which tierer ``score`` uses (``--baseline`` swaps in the keyword baseline).
+TIERER = tier_reviews
+
+
 def score(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (review_id, rating, text, gold list) with pred, tiers_pred and gold_one."""
-    pred = tier_reviews(frame.lazy().select("review_id", "rating", "text")).collect()
+    pred = TIERER(frame.lazy().select("review_id", "rating", "text")).collect()
     return frame.with_columns(pred=pred["tier"], tiers_pred=pred["tiers"]).with_columns(
         gold_one=pl.when(pl.col("gold").list.contains(pl.col("pred")))
         .then(pl.col("pred"))
@@ -132,7 +172,12 @@ def binary(scored: pl.DataFrame) -> pl.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=default_data())
+    ap.add_argument("--baseline", action="store_true",
+                    help="score the keyword-only baseline instead of audit.tiering")
     args = ap.parse_args(argv)
+    global TIERER  # noqa: PLW0603 - a script switch, read by score()
+    if args.baseline:
+        TIERER = keyword_baseline
     if not (args.data / "zhijiang_2019").is_dir():
         print(f"no data at {args.data}", file=sys.stderr)
         return 2
