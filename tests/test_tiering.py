@@ -75,6 +75,7 @@ def test_hard_case(text: str, rating: str, primary: str, shown: set[str],
         assert out["evidence"], out
 
 
+@pytest.mark.slow
 def test_a_batch_tiers_each_row_as_it_would_alone() -> None:
     """Rows never borrow another row's result (texts are deduplicated and joined back)."""
     texts = [t for t, *_ in HARD_CASES]
@@ -169,7 +170,8 @@ _ALPHABET = list("快递物流很慢不没有破损质量差好客服态度发�
     "但是", "一点也不", "职业差评师"]
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
 @given(texts=st.lists(st.lists(st.sampled_from(_ALPHABET), max_size=12).map("".join),
                       min_size=1, max_size=12),
        ratings=st.lists(st.sampled_from(["neutral", "negative", "positive"]), min_size=12,
