@@ -50,6 +50,9 @@ HARD_CASES = [
     ("尺码发错了，我要的M码给我发了L码", "negative", "wrong_item", {"wrong_item"}, set()),
     ("给我转50元红包就删差评，不然天天追加差评", "negative", "fraud", {"fraud"}, set()),
     ("职业差评师，加我微信谈", "negative", "fraud", {"fraud"}, set()),
+    # A resolved buyer saying so is not extortion.
+    ("问题解决了，已改好评", "neutral", "novice", set(), {"fraud", "quality"}),
+    ("买了两件只收到一件", "negative", "wrong_item", {"wrong_item"}, set()),
     ("是我自己拍错尺码了，不怪卖家，衣服偏小", "neutral", "buyer", {"buyer"}, set()),
     ("心情不好随手给了中评，东西其实还可以", "neutral", "buyer", {"buyer"}, set()),
     ("衣服掉色😡😡", "negative", "quality", {"quality"}, set()),
