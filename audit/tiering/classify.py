@@ -78,7 +78,7 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
             term=pl.col("clause").str.extract_many(patterns["term"].to_list(), leftmost=True)
         )
         .select("uid", "ci", "cw", "term",
-                k=pl.col("uid").cast(pl.UInt64) * 65536 + pl.col("ci").cast(pl.UInt64))
+                k=pl.col("uid").cast(pl.UInt64) * 2**32 + pl.col("ci").cast(pl.UInt64))
         .explode("term")
         .drop_nulls("term")
         .join(patterns.lazy(), on="term", how="inner", maintain_order="left")
