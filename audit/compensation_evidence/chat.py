@@ -238,9 +238,11 @@ def detect_offers(messages: pl.LazyFrame, *, split_gap: timedelta = SPLIT_GAP) -
     Parameters
     ----------
     messages
-        message_id, case_id, agent_id, sender (``agent``/``buyer``), sent_at, text. Buyer
-        messages are never offers (a buyer's demand is not the agent's promise) but they end an
-        agent's turn. ``case_id`` groups a conversation: a message without one is read alone.
+        message_id, case_id, agent_id, sender (``agent``/``buyer``), sent_at, text, and
+        optionally shop_id, buyer_id. Buyer messages are never offers (a buyer's demand is not
+        the agent's promise) but they end an agent's turn. A conversation is a case; a message
+        without case_id belongs to its buyer's conversation in the shop (when shop_id and
+        buyer_id are given) or stands alone.
     split_gap
         Two messages of the same agent in the same case at most this far apart are one turn.
 
@@ -252,8 +254,16 @@ def detect_offers(messages: pl.LazyFrame, *, split_gap: timedelta = SPLIT_GAP) -
         disclaim the link), evidence (the normalised words that triggered it, ``; ``-joined),
         then case_id, agent_id, sent_at. Rows in (sent_at, message_id, kind) order.
     """
-    df = messages.select("message_id", "case_id", "agent_id", "sender", "sent_at", "text").sort(
-        "case_id", "sent_at", "message_id", nulls_last=True).collect()
+    names = messages.collect_schema().names()
+    by_buyer = (
+        pl.format("{}/{}", "shop_id", "buyer_id") if {"shop_id", "buyer_id"} <= set(names)
+        else pl.lit(None, pl.String)
+    )
+    df = messages.select(
+        "message_id", "case_id", "agent_id", "sender", "sent_at", "text",
+        talk=pl.when(pl.col("case_id").is_not_null()).then(pl.format("case:{}", "case_id"))
+        .otherwise(pl.format("buyer:{}", by_buyer)),
+    ).sort("talk", "sent_at", "message_id", nulls_last=True).collect()
     rows = df.to_dicts()
     readings = [
         read_message(r["text"] or "") if r["sender"] == "agent" else None for r in rows
@@ -263,7 +273,7 @@ def detect_offers(messages: pl.LazyFrame, *, split_gap: timedelta = SPLIT_GAP) -
         a, b = rows[i], rows[j]
         return (
             readings[i] is not None and readings[j] is not None
-            and a["case_id"] is not None and a["case_id"] == b["case_id"]
+            and a["talk"] is not None and a["talk"] == b["talk"]
             and a["agent_id"] == b["agent_id"] and b["sent_at"] - a["sent_at"] <= split_gap
         )
 
