@@ -6,11 +6,15 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audit.compensation_evidence.chat import detect_offers, normalise, offer_kinds, read_message
 from audit.compensation_evidence.numbers import chinese_number, parse_amount
+from audit.demo.messages import format_amount, spell_number
 from audit.schema import KINDS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -152,3 +156,15 @@ def test_labelled_set_scores(part, offer_f1, tie_f1):
     f1 = dict(zip(s["label"], s["f1"], strict=True))
     assert f1["offer"] >= offer_f1
     assert f1["conditional"] >= tie_f1
+
+
+@given(st.integers(min_value=1, max_value=99))
+def test_spelled_integers_read_back(n):
+    assert chinese_number(spell_number(n)) == n
+
+
+@given(st.sampled_from([1.5, 2.0, 3.5, 5.0, 8.0, 8.8, 10.0, 12.0, 15.0, 20.0, 39.9, 129.0]),
+       st.integers(min_value=0, max_value=2**32 - 1))
+def test_demo_amount_spellings_read_back(amount, seed):
+    text = format_amount(np.random.default_rng(seed), amount)
+    assert parse_amount(normalise(text)) == amount

@@ -137,7 +137,7 @@ class _Msg:
     text: str
 
 
-def _cn(n: int) -> str:
+def spell_number(n: int) -> str:
     """An integer up to 99 in Chinese numerals (十块, 二十块); 2 is 两 before a unit."""
     if n == 2:  # noqa: PLR2004
         return "两"
@@ -161,7 +161,7 @@ def format_amount(rng: np.random.Generator, amount: float) -> str:
     style = styles[int(rng.integers(0, len(styles)))]
     digits = f"{n}" if whole else f"{amount:g}"
     tenth = _CN_DIGITS[round(amount * 10) % 10]
-    return style.format(d=digits, c=_cn(n) if n < 100 else "", t=tenth)  # noqa: PLR2004
+    return style.format(d=digits, c=spell_number(n) if n < 100 else "", t=tenth)  # noqa: PLR2004
 
 
 def simulate_messages(
