@@ -225,7 +225,7 @@ def design_matrix(grid: GridData, *, window: int, leads: int, horizon: int
                         (posted[m][:, None] + ages[None, :]).ravel(), n_days))
     counts: dict[str, np.ndarray] = {}
     for event in EVENTS:
-        ev = rv.filter(pl.col(event) >= 0).select("i", e=pl.col(event)).unique().sort("i", "e")
+        ev = rv.filter(pl.col(event) >= 0).select("i", e=pl.col(event)).sort("i", "e")
         ei, ed = ev["i"].to_numpy(), ev["e"].to_numpy()
         # First = no earlier event of this type on the item in the previous `horizon` days.
         first = np.ones(ei.size, bool)
