@@ -4,9 +4,10 @@ Why: today's indirect standardisation takes each (shop, category) rate as the re
 is the rate of whoever works that category. Here novices get only the easy categories
 (``novice``, ``logistics``) and mostly neutral reviews (a rating confounder: neutral reviews are
 easier to turn), and are weaker on average. Agent 0 is a novice whose skill equals the
-case-weighted average agent's (true ratio exactly 1): how often is they flagged?
+case-weighted average agent's (true ratio exactly 1): how often is that agent flagged?
 
-P(resolved) = base[category] x shop[s] x rating factor x exp(skill_agent), capped at 0.99 (rarely binding).
+P(resolved) = base[category] x shop[s] x rating factor x exp(skill_agent), capped at 0.99
+(rarely binding).
 """
 
 from __future__ import annotations
