@@ -93,6 +93,9 @@ def summarise_impact(records: list[Record], *, key: str = "new_orders-weighted_a
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Rank correlation; 0 when every agent got the same shrunk value (no ranking at all)."""
+    if np.unique(a).size < 2 or np.unique(b).size < 2:  # noqa: PLR2004
+        return 0.0
     return float(stats.spearmanr(a, b).statistic)
 
 
@@ -183,7 +186,6 @@ def main() -> None:
             sc = IMPACT_SCENARIOS[name]
             lift = run_jobs([("impact", sc, s, args.old) for s in seeds], args.workers)
             null = run_jobs([("impact", sc.null(), s, args.old) for s in seeds], args.workers)
-            truth = float(np.mean([r["truth_orders_weighted_all"] for r in lift])) * 100
             rows = [("new orders-weighted", "new_orders-weighted_all",
                      "truth_orders_weighted_all"),
                     ("new per-explanation", "new_per-explanation_all", "truth_per_explanation_all")]
@@ -195,6 +197,7 @@ def main() -> None:
             if args.old:
                 rows.append(("old stacked", "old", "truth_orders_weighted_all"))
             for label, key, tkey in rows:
+                truth = float(np.mean([r[tkey] for r in lift])) * 100
                 a = summarise_impact(lift, key=key, truth=tkey)
                 b = summarise_impact(null, key=key, truth=tkey)
                 if not a.get("n"):
