@@ -1,0 +1,211 @@
+"""Poisson pseudo-likelihood with item and (group x day) fixed effects on a dense item-day grid.
+
+Why our own solver and not ``pyfixest.fepois`` in production: the panel is a dense items x days
+grid (10,000 x 365 = 3.65M cells) with a few dozen sparse event-time covariates, and both fixed
+effects have closed structure there. The item effects are concentrated out exactly (the Poisson
+first-order condition gives them in closed form), the time effects (one per shop and day, so a
+shop's own campaigns and promotions are absorbed) form a block-diagonal Hessian block, and the
+covariates enter through a Schur complement. One Newton step is a handful of dense array passes
+and sparse products, so the 10,000-item panel fits in seconds where a general demeaning solver
+carrying ~130 columns through 3.65M rows takes far longer. The unit tests hold the
+coefficients and the item-clustered variance to ``pyfixest.fepois`` on small panels.
+
+Model, per item i (in group g(i)) and day t with ``valid[i, t]``::
+
+    E[y_it] = exp(offset_it + alpha_i + gamma_{g(i), t} + x_it' beta)
+
+fitted by weighted Poisson pseudo-maximum likelihood (weights constant within an item), which
+is consistent for the conditional mean whatever the distribution of y (Santos Silva & Tenreyro
+2006); the variance is the item-clustered sandwich with the CR1 factor ``G / (G - 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class PoissonFEFit:
+    """A fitted model: coefficients, item-clustered covariance, fitted means.
+
+    beta, cov: coefficients of the sparse covariates (NaN where a column has no support).
+    mu: fitted means on the grid (0 outside the cells used).
+    used: the cells used (valid, with an item and a time cell that have any outcome).
+    n_clusters: items that carry information (used cells with a positive total).
+    """
+
+    beta: np.ndarray
+    cov: np.ndarray
+    mu: np.ndarray
+    used: np.ndarray
+    n_clusters: int
+    converged: bool
+    iterations: int
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in one place
+    y: np.ndarray,
+    x: sp.csr_matrix,
+    *,
+    group: np.ndarray,
+    offset: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+    item_weight: np.ndarray | None = None,
+    tol: float = 1e-9,
+    max_iter: int = 60,
+) -> PoissonFEFit:
+    """Fit the model of the module docstring.
+
+    Parameters
+    ----------
+    y
+        Outcome counts, shape (items, days).
+    x
+        Covariates, sparse, one row per cell in row-major order (``i * days + t``).
+    group
+        Per item, the integer group (shop) whose day effects it shares.
+    offset
+        Log exposure per cell (e.g. log visitors), or None.
+    valid
+        Cells to use (None: all with a finite offset).
+    item_weight
+        Pseudo-likelihood weight per item (None: 1). Weighting items by the inverse of their size
+        turns the orders-weighted average effect into a per-item (per-explanation) one.
+    """
+    n, t_days = y.shape
+    k = x.shape[1]
+    off = np.zeros_like(y, dtype=float) if offset is None else np.asarray(offset, float)
+    ok = np.isfinite(off) if valid is None else (np.asarray(valid, bool) & np.isfinite(off))
+    off = np.where(ok, off, 0.0)
+    group = np.asarray(group, np.int64)
+    n_groups = int(group.max()) + 1 if n else 0
+    yv = np.where(ok, y, 0.0).astype(float)
+    # Drop time cells and items whose outcome is all zero (their effect would be -infinity).
+    for _ in range(3):
+        tot_gt = np.zeros((n_groups, t_days))
+        np.add.at(tot_gt, group, yv)
+        ok &= tot_gt[group] > 0
+        ok &= (np.where(ok, yv, 0).sum(axis=1) > 0)[:, None]
+        yv = np.where(ok, yv, 0.0)
+    omega = np.ones(n) if item_weight is None else np.asarray(item_weight, float)
+    wgt = np.where(ok, omega[:, None], 0.0)
+    items_used = ok.any(axis=1)
+    # Columns with support on used cells only.
+    flat_ok = ok.ravel()
+    x = sp.csr_matrix(x, dtype=float)
+    support = np.asarray(abs(x[flat_ok]).sum(axis=0)).ravel() > 0
+    xs = x[:, support].tocsc().tocsr()
+    ks = xs.shape[1]
+    # Active time cells per group, the first of each dropped (normalisation against alpha).
+    active = np.zeros((n_groups, t_days), bool)
+    np.logical_or.at(active, group, ok)
+    idx = []
+    for g in range(n_groups):
+        cols = np.flatnonzero(active[g])
+        idx.append(cols[1:])
+    members = [np.flatnonzero((group == g) & items_used) for g in range(n_groups)]
+    item_of_cell = np.repeat(np.arange(n), t_days)
+    item_ind = sp.csr_matrix((np.ones(n * t_days), (np.arange(n * t_days), item_of_cell)),
+                             shape=(n * t_days, n))
+    time_code = (group[:, None] * t_days + np.arange(t_days)[None, :]).ravel()
+    time_ind = sp.csr_matrix((np.ones(n * t_days), (np.arange(n * t_days), time_code)),
+                             shape=(n * t_days, n_groups * t_days))
+
+    beta = np.zeros(ks)
+    gamma = np.zeros((n_groups, t_days))
+    swy = (wgt * yv).sum(axis=1)
+
+    def evaluate(b: np.ndarray, gm: np.ndarray) -> tuple[float, np.ndarray]:
+        lin = off + gm[group] + (xs @ b).reshape(n, t_days)
+        lin = np.where(ok, lin, -np.inf)
+        top = lin.max(axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        e = np.exp(lin - top)
+        den = (wgt * e).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(items_used, swy / den, 0.0)
+        mu = e * scale[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = float(np.sum(np.where(yv > 0, wgt * yv * np.log(np.where(mu > 0, mu, 1.0)),
+                                       0.0)) - np.sum(wgt * mu))
+        return ll, mu
+
+    ll, mu = evaluate(beta, gamma)
+    converged, it = False, 0
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    s_mat = np.zeros((ks, ks))
+    for it in range(1, max_iter + 1):  # noqa: B007 - reported after the loop
+        u = wgt * mu
+        r = wgt * (yv - mu)
+        u_item = u.sum(axis=1)
+        inv_u = np.where(u_item > 0, 1.0 / np.where(u_item > 0, u_item, 1.0), 0.0)
+        xu = sp.diags(u.ravel()) @ xs
+        m_x = np.asarray((item_ind.T @ xu).todense())  # items x K
+        c_mat = np.asarray((xs.T @ xu).todense()) - (m_x * inv_u[:, None]).T @ m_x
+        xt = np.asarray((xu.T @ time_ind).todense())  # K x (G * T)
+        g_beta = xs.T @ r.ravel()
+        g_gamma = np.zeros((n_groups, t_days))
+        np.add.at(g_gamma, group, r)
+        s_mat = c_mat.copy()
+        rhs = g_beta.copy()
+        blocks = []
+        for g in range(n_groups):
+            cols, mem = idx[g], members[g]
+            if cols.size == 0:
+                blocks.append((np.zeros((0, ks)), np.zeros(0)))
+                continue
+            ug = u[np.ix_(mem, cols)]
+            a_g = np.diag(ug.sum(axis=0)) - (ug * inv_u[mem, None]).T @ ug
+            b_g = xt[:, g * t_days + cols].T - (ug * inv_u[mem, None]).T @ m_x[mem]
+            sol = _solve(a_g, np.column_stack([b_g, g_gamma[g, cols]]))
+            q_g, a_inv_g = sol[:, :ks], sol[:, ks]
+            s_mat -= b_g.T @ q_g
+            rhs -= b_g.T @ a_inv_g
+            blocks.append((q_g, a_inv_g))
+        d_beta = _solve(s_mat, rhs) if ks else np.zeros(0)
+        d_gamma = np.zeros_like(gamma)
+        for g in range(n_groups):
+            cols = idx[g]
+            if cols.size:
+                q_g, a_inv_g = blocks[g]
+                d_gamma[g, cols] = a_inv_g - q_g @ d_beta
+        step = 1.0
+        while True:
+            nb, ng = beta + step * d_beta, gamma + step * d_gamma
+            nll, nmu = evaluate(nb, ng)
+            if nll >= ll - 1e-12 * abs(ll) or step < 1e-6:
+                break
+            step /= 2
+        gain = nll - ll
+        beta, gamma, ll, mu = nb, ng, nll, nmu
+        if abs(gain) <= tol * (abs(ll) + 1.0) and np.max(np.abs(step * d_beta), initial=0) < 1e-7:
+            converged = True
+            break
+    # Item-clustered sandwich for beta (item effects concentrated out, time effects partialled).
+    r = wgt * (yv - mu)
+    s_beta = np.asarray((item_ind.T @ (sp.diags(r.ravel()) @ xs)).todense())
+    infl = s_beta.copy()
+    for g in range(n_groups):
+        cols, mem = idx[g], members[g]
+        if cols.size:
+            infl[mem] -= r[np.ix_(mem, cols)] @ blocks[g][0]
+    s_inv = np.linalg.pinv(s_mat) if ks else np.zeros((0, 0))
+    infl = infl[items_used] @ s_inv
+    n_cl = int(items_used.sum())
+    factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
+    cov_s = factor * infl.T @ infl
+    beta_full = np.full(k, np.nan)
+    beta_full[support] = beta
+    cov_full = np.full((k, k), np.nan)
+    cov_full[np.ix_(support, support)] = cov_s
+    return PoissonFEFit(beta_full, cov_full, np.where(ok, mu, 0.0), ok, n_cl, converged, it)
