@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from audit.compensation_evidence.chat import detect_offers, normalise, offer_kinds, read_message
 from audit.compensation_evidence.numbers import chinese_number, parse_amount
+from audit.data.schema import KINDS
 from audit.demo.messages import format_amount, spell_number
-from audit.schema import KINDS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import eval_chat_offers as ev  # noqa: E402

@@ -14,9 +14,9 @@ from audit.compensation_evidence.behaviour import (
     event_order,
     review_changes,
 )
-from audit.promises import audit_promises
-from audit.protocol import review_evidence
-from audit.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
+from audit.data.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
+from audit.promises.analysis import audit_promises
+from audit.resolution.protocol import review_evidence
 
 T0 = datetime(2026, 10, 1, 9, 0)
 AS_OF = datetime(2026, 10, 31, 23, 59, 59)

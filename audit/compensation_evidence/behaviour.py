@@ -44,7 +44,7 @@ THRESHOLD = 0.5
 Z95 = 1.959963984540054
 #: The platform's revision window (DOMAIN.md): a change after it is not possible.
 WINDOW = timedelta(days=30)
-#: Statuses of a promise that was fully covered (audit.promises).
+#: Statuses of a promise that was fully covered (audit.promises.analysis).
 KEPT: tuple[str, ...] = ("kept", "kept_late")
 
 #: Columns of ``conditional_evidence``'s result (and of ``conditional_evidence.csv``), in order,
@@ -64,7 +64,7 @@ def review_changes(
 ) -> pl.LazyFrame:
     """Per case: ``changed_at``, the first instant its review was revised to positive or removed.
 
-    The same definition as the resolution analysis (``audit.protocol.review_evidence``'s
+    The same definition as the resolution analysis (``audit.resolution.protocol.review_evidence``'s
     ``resolved_at``): a positive revision or a removal counts when it is within 30 days of the
     review and at or before ``as_of``; null when neither. Restated here so this module stands
     alone; a test checks the two agree.

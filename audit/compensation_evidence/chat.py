@@ -42,7 +42,7 @@ from audit.compensation_evidence.numbers import AMOUNT_INLINE, AMOUNT_RE, amount
 
 #: Two agent messages to the same case this close together are one turn.
 SPLIT_GAP = timedelta(minutes=10)
-#: Kinds whose value is the thing itself (as in audit.schema.NON_MONETARY_KINDS): no amount.
+#: Kinds whose value is the thing itself (as in audit.data.schema.NON_MONETARY_KINDS): no amount.
 NON_MONETARY = frozenset({"free_shipping", "gift", "replacement"})
 #: Columns of ``detect_offers``'s result, in order.
 OFFER_COLUMNS: tuple[str, ...] = (
@@ -118,7 +118,7 @@ def _rules() -> _Rules:
 
 
 def offer_kinds() -> tuple[str, ...]:
-    """The kinds the lexicon can detect (the promise kinds of ``audit.schema.KINDS``)."""
+    """The kinds the lexicon can detect (the promise kinds of ``audit.data.schema.KINDS``)."""
     return tuple(name for name, _, _ in _rules().kinds)
 
 

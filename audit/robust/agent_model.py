@@ -99,7 +99,7 @@ def compare_agents(
     ----------
     cases
         One row per case of the cohort with ``agent_id``, the ``cell`` columns and the boolean
-        ``resolved`` column (``audit.resolution``'s cohort rows: ``is_resolved``).
+        ``resolved`` column (``audit.resolution.analysis``'s cohort rows: ``is_resolved``).
     eligible
         Boolean column of cases whose window has closed (others are left out); None: use all.
     cell

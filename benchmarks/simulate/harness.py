@@ -56,7 +56,7 @@ def impact_record(sc: Scenario, seed: int, *, old: bool = False) -> Record:
         rec[f"{key}_hi"] = row["ci_high_pct"]
         rec[f"{key}_verdict"] = row["verdict"]
     if old:
-        mod = _import("audit.impact", "audit.impact.impact")
+        mod = _import("audit.impact.analysis", "audit.impact")
         t0 = time.perf_counter()
         out = mod.estimate_impact(w.sales.lazy(), w.reviews.lazy(), events=("explanation",),
                                   window=sc.window, n_boot=99, seed=seed)
@@ -102,7 +102,7 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 def old_agent_table(cases: pl.DataFrame) -> pl.DataFrame:
     """Today's agent comparison (audit.resolution): (shop, category) reference, Garwood interval,
     gamma-Poisson shrinkage with the Bernoulli chance variance, rank on the shrunk ratio."""
-    rs = _import("audit.resolution_stats", "audit.resolution.stats")
+    rs = _import("audit.resolution.stats", "audit.resolution_stats")
     c = cases.lazy().filter(pl.col("is_eligible")).with_columns(
         expected_p=pl.col("is_resolved").mean().over("shop_id", "category"))
     by = c.group_by("agent_id").agg(
