@@ -13,14 +13,13 @@ import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
-from test_report_support import make_notebook, repo_notebooks
+from builders.notebooks import make_notebook, repo_notebooks
 
 from audit.pack.build import build_monthly_pack
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,6 +50,8 @@ def pack(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                               notebooks_dir=notebooks).pack_dir
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_every_chart_draws_offline(pack: Path, tmp_path: Path) -> None:
     pages = sorted(p for p in pack.glob("*.html") if p.name != "index.html")
     assert pages
@@ -67,6 +68,8 @@ def test_every_chart_draws_offline(pack: Path, tmp_path: Path) -> None:
         assert svgs >= charts, page.name
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_index_opens_and_links_resolve(pack: Path, tmp_path: Path) -> None:
     dom = dump_dom(pack / "index.html", tmp_path / "index")
     assert "Monthly review audit" in dom

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_dataset_helpers import GOOD, write_all, write_table
+from builders.exports import GOOD, write_all, write_table
 
 from audit.core.errors import StructuralError
 from audit.data import contracts

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from builders.exports import GOOD, write_all, write_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
-from test_dataset_helpers import GOOD, write_all, write_table
 
 from audit.core.errors import StructuralError
 from audit.data.dataset import (

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from builders.exports import GOOD, text_frame
 from polars.testing import assert_frame_equal
-from test_dataset_helpers import GOOD, text_frame
 
 from audit.core.errors import StructuralError
 from audit.data import exports, outputs

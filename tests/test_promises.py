@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
+from builders.promises import F, P, at, build, reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_promises_support import F, P, at, build, reference
 
 from audit.core.dates import end_of_day
 from audit.promises.analysis import (

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from test_promises_support import F, P, at, build
+from builders.promises import F, P, at, build
 
 from audit.promises import figures
 from audit.promises import views as summary

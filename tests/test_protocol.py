@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from test_resolution_frames import AS_OF, T0, agents, cases, contacts, h, reviews
+from builders.resolution import AS_OF, T0, agents, cases, contacts, h, reviews
 
 from audit.resolution.protocol import CHECKS, detect_breaches, unverified_claims
 

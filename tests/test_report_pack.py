@@ -1,6 +1,6 @@
 """The monthly pack end to end on the demo data, with small stand-in notebooks.
 
-The stand-ins (tests/test_report_support.py) load the snapshot, draw a chart and show a table,
+The stand-ins (tests/builders/notebooks.py) load the snapshot, draw a chart and show a table,
 like the real report notebooks, so these tests check the runner, not the analyses. The numbers
 on the index are checked against an independent, row-by-row computation of the definitions in
 docs/interfaces.md and against the demo truth.
@@ -19,12 +19,10 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
-from test_report_support import make_notebook, tiny_notebooks
+from builders.notebooks import make_notebook, tiny_notebooks
 
 from audit.core.errors import NotebookFailed, ParameterError, StructuralError
 from audit.pack.build import build_monthly_pack
-
-pytestmark = pytest.mark.slow
 
 MONTH = "2026-10"
 
@@ -52,6 +50,7 @@ def _ts(text: str) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+@pytest.mark.slow
 def test_pack_has_every_part_and_no_leftovers(built) -> None:
     result, out, _ = built
     pack = out / MONTH
@@ -66,12 +65,14 @@ def test_pack_has_every_part_and_no_leftovers(built) -> None:
     assert sorted(p.name for p in out.iterdir()) == [MONTH]  # no temp or .old folders
 
 
+@pytest.mark.slow
 def test_progress_line_per_notebook(built) -> None:
     _, _, lines = built
     assert any(ln.startswith("✓ alpha.ipynb") for ln in lines)
     assert any(ln.startswith("✓ beta.ipynb") for ln in lines)
 
 
+@pytest.mark.slow
 def test_plotly_js_is_shipped_once_and_pages_load_it(built) -> None:
     import plotly
 
@@ -89,6 +90,7 @@ def test_plotly_js_is_shipped_once_and_pages_load_it(built) -> None:
         assert "Plotly.newPlot" in text  # the chart made it into the HTML
 
 
+@pytest.mark.slow
 def test_html_has_no_code_cells(built) -> None:
     _, out, _ = built
     text = (out / MONTH / "alpha.html").read_text("utf-8")
@@ -97,6 +99,7 @@ def test_html_has_no_code_cells(built) -> None:
     assert "2026-10 2026-11-30  en" in text  # the print() output is there (parameters used)
 
 
+@pytest.mark.slow
 def test_executed_notebooks_record_resolved_parameters(built, demo_dir: Path) -> None:
     _, out, _ = built
     nb = nbformat.read(out / MONTH / "notebooks" / "alpha.ipynb", as_version=4)
@@ -107,6 +110,7 @@ def test_executed_notebooks_record_resolved_parameters(built, demo_dir: Path) ->
     assert params["as_of"] >= last[:10]  # defaulted to the last activity, not today
 
 
+@pytest.mark.slow
 def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> None:
     _, out, _ = built
     pack = out / MONTH
@@ -165,6 +169,7 @@ def _independent_resolution(demo_dir: Path, month: str, as_of: datetime) -> dict
             "median_hours_to_first_contact": statistics.median(hours)}
 
 
+@pytest.mark.slow
 def test_headline_numbers_match_an_independent_computation(built, demo_dir: Path) -> None:
     _, out, _ = built
     h = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))
@@ -180,6 +185,7 @@ def test_headline_numbers_match_an_independent_computation(built, demo_dir: Path
     assert h["previous"]["resolution_rate"] == pytest.approx(prev["resolution_rate"])
 
 
+@pytest.mark.slow
 def test_index_shows_formatted_headline_and_links(built) -> None:
     _, out, _ = built
     h = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))
@@ -193,6 +199,7 @@ def test_index_shows_formatted_headline_and_links(built) -> None:
     assert "vs 2026-09" in text
 
 
+@pytest.mark.slow
 def test_action_lists_match_demo_truth(built, demo_dir: Path) -> None:
     """The month's breaches and unverified claims are exactly the truth's, for cohort cases."""
     _, out, _ = built
@@ -211,6 +218,7 @@ def test_action_lists_match_demo_truth(built, demo_dir: Path) -> None:
     assert xlsx.height == len(truth)
 
 
+@pytest.mark.slow
 def test_failing_notebook_stops_run_names_cell_and_keeps_old_pack(
         built, demo_dir: Path, tmp_path: Path) -> None:
     _, out, _ = built
@@ -238,6 +246,7 @@ def test_failing_notebook_stops_run_names_cell_and_keeps_old_pack(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_structural_error_writes_nothing(demo_dir: Path, nb_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -250,6 +259,7 @@ def test_structural_error_writes_nothing(demo_dir: Path, nb_dir: Path, tmp_path:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_unknown_shop_is_refused_before_any_notebook(demo_dir: Path, nb_dir: Path,
                                                      tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"shop 'S99' is not in the data \(shops: S01"):
@@ -257,6 +267,7 @@ def test_unknown_shop_is_refused_before_any_notebook(demo_dir: Path, nb_dir: Pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_dir: Path,
                                                      tmp_path: Path) -> None:
     _, out, _ = built
@@ -278,6 +289,7 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     assert "客服编号" in sheet.columns
 
 
+@pytest.mark.slow
 def test_promise_numbers_and_chase_list_match_demo_truth(built, demo_dir: Path) -> None:
     """Truth's broken/partial promises: all of them to chase, October's on the index."""
     _, out, _ = built
@@ -294,6 +306,7 @@ def test_promise_numbers_and_chase_list_match_demo_truth(built, demo_dir: Path) 
     assert sum(int(r["promises"]) for r in by_agent) == len(owed)
 
 
+@pytest.mark.slow
 def test_explanation_lift_interval_covers_the_true_lift(built, demo_dir: Path) -> None:
     _, out, _ = built
     true = json.loads((demo_dir / "truth" / "facts.json").read_text("utf-8"))["sales"][
@@ -303,6 +316,7 @@ def test_explanation_lift_interval_covers_the_true_lift(built, demo_dir: Path) -
     assert v["explanation_lift_verdict"] == "lift"
 
 
+@pytest.mark.slow
 def test_missing_optional_exports_skip_their_report_not_the_pack(demo_dir: Path,
                                                                  tmp_path: Path) -> None:
     data = tmp_path / "data"

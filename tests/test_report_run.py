@@ -6,12 +6,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_report_support import make_notebook
+from builders.notebooks import PARAMETERS, make_notebook
 
 from audit.core.errors import NotebookFailed
 from audit.pack.notebooks import KernelPool, raise_for_failures, run_notebooks
-
-pytestmark = pytest.mark.slow
 
 PARAMS = {"data_dir": "unused", "month": "2026-10", "as_of": "2026-11-30", "shop": "",
           "lang": "en"}
@@ -25,6 +23,7 @@ def _counts(path: Path) -> list[int | None]:
 
 
 @pytest.mark.parametrize("warm", [False, True])
+@pytest.mark.slow
 def test_notebooks_run_in_parallel_warm_or_cold(tmp_path: Path, *, warm: bool) -> None:
     src = tmp_path / "src"
     sources = [make_notebook(src / f"n{i}.ipynb", body=CLEAN) for i in range(3)]
@@ -46,6 +45,7 @@ def test_notebooks_run_in_parallel_warm_or_cold(tmp_path: Path, *, warm: bool) -
         raise_for_failures(runs, kept_in=Path("x"))
 
 
+@pytest.mark.slow
 def test_pool_close_stops_kernels_nobody_took(tmp_path: Path) -> None:
     import psutil
 
@@ -61,3 +61,11 @@ def test_pool_close_stops_kernels_nobody_took(tmp_path: Path) -> None:
     after = {p.pid for p in psutil.Process().children(recursive=True) if p.is_running()
              and p.status() != psutil.STATUS_ZOMBIE}
     assert after <= before
+
+
+def test_builder_make_notebook_has_tagged_parameters_cell(tmp_path: Path) -> None:
+    nb = nbformat.read(make_notebook(tmp_path / "x.ipynb", fail="boom"), as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert tagged[0].source == PARAMETERS
+    assert nb.cells[-1].source == "raise ValueError('boom')"

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from builders.resolution import AS_OF, OCT, T0, agents, contacts, h, one_to_one
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from scipy import stats
-from test_resolution_frames import AS_OF, OCT, T0, agents, contacts, h, one_to_one
 
 from audit.resolution.analysis import (
     BY_AGENT_CATEGORY_COLUMNS,

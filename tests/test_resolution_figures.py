@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import polars as pl
 import pytest
-from test_resolution_frames import AS_OF, OCT, R_OCT, contacts, one_to_one
+from builders.resolution import AS_OF, OCT, R_OCT, contacts, one_to_one
 
 from audit.core.labels import label
 from audit.resolution import figures

@@ -23,8 +23,6 @@ from benchmarks.simulate.world import IMPACT_SCENARIOS
 SEEDS = range(20_000, 20_050)
 WORKERS = 2
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def worlds() -> dict[str, list[dict]]:
@@ -48,6 +46,7 @@ def worlds() -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("name", ["selection_promo_burst", "thin_120"])
+@pytest.mark.slow
 def test_bias_rejection_width(worlds: dict[str, list[dict]], name: str) -> None:
     """Selection on expected recovery + promotions + bursts (600 items), and a 120-item shop."""
     lift = summarise_impact(worlds[name])
@@ -65,6 +64,7 @@ def test_bias_rejection_width(worlds: dict[str, list[dict]], name: str) -> None:
         " the CR1 sandwich is short with ~170 coefficients on 120 item clusters; open in "
         "docs/robust.md")),
 ])
+@pytest.mark.slow
 def test_coverage(worlds: dict[str, list[dict]], name: str) -> None:
     """95% intervals cover the truth in lift and null worlds pooled (SD ~2.2 points)."""
     lift = summarise_impact(worlds[name])
@@ -73,6 +73,7 @@ def test_coverage(worlds: dict[str, list[dict]], name: str) -> None:
     assert 0.90 <= pooled <= 0.99
 
 
+@pytest.mark.slow
 def test_heterogeneous_delayed_estimands(worlds: dict[str, list[dict]]) -> None:
     """Lifts larger on small items and ramping up: each estimand hits its own truth."""
     recs = worlds["heterogeneous_delayed"]
@@ -91,6 +92,7 @@ def test_heterogeneous_delayed_estimands(worlds: dict[str, list[dict]]) -> None:
     assert abs(gap_est - gap_truth) < 1.0
 
 
+@pytest.mark.slow
 def test_saturation_first_versus_later(worlds: dict[str, list[dict]]) -> None:
     """First explanation +10%, later ones +3%: the split recovers both, not a blurred mean."""
     recs = worlds["saturation"]
@@ -104,6 +106,7 @@ def test_saturation_first_versus_later(worlds: dict[str, list[dict]]) -> None:
     assert later["coverage"] >= 0.88
 
 
+@pytest.mark.slow
 def test_agent_ranking_confounded_case_mix() -> None:
     """Novices on easy categories and neutral reviews only: rank correlation and flags."""
     sc = AGENT_SCENARIOS["confounded"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
-from test_report_support import (
+from builders.notebooks import (
     PLANTED_NICK,
     PLANTED_PHONE_ID,
     PLANTED_PHONE_TEXT,
@@ -32,7 +32,6 @@ from audit.pack.build import build_monthly_pack
 if TYPE_CHECKING:
     from pathlib import Path
 
-pytestmark = pytest.mark.slow
 
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -75,6 +74,7 @@ def _outputs(pack: Path) -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_no_planted_identity_in_any_output_file(planted_pack) -> None:
     pack, planted, _ = planted_pack
     leaks = [(p.relative_to(pack).as_posix(), name) for p in _outputs(pack)
@@ -82,6 +82,7 @@ def test_no_planted_identity_in_any_output_file(planted_pack) -> None:
     assert not leaks, sorted(set(leaks))
 
 
+@pytest.mark.slow
 def test_no_real_buyer_id_in_any_output_file(planted_pack) -> None:
     pack, _, buyers = planted_pack
     pattern = re.compile(r"tb_\d{6,}")
@@ -90,6 +91,7 @@ def test_no_real_buyer_id_in_any_output_file(planted_pack) -> None:
     assert not leaks, sorted(leaks)[:10]
 
 
+@pytest.mark.slow
 def test_review_text_is_shown_masked_and_escaped(planted_pack) -> None:
     pack, _, _ = planted_pack
     probe = (pack / "probe.html").read_text("utf-8")
@@ -100,6 +102,7 @@ def test_review_text_is_shown_masked_and_escaped(planted_pack) -> None:
         assert "<script>alert(" not in page.read_text("utf-8"), page.name
 
 
+@pytest.mark.slow
 def test_quarantined_row_is_reported_and_masked(planted_pack) -> None:
     pack, _, _ = planted_pack
     q = pl.read_csv(pack / "quarantine" / "reviews.csv", infer_schema=False)

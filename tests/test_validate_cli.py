@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from test_dataset_helpers import GOOD, text_frame, write_all, write_table
+from builders.exports import GOOD, text_frame, write_all, write_table
 from typer.testing import CliRunner
 
 from audit.cli import app

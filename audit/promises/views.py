@@ -201,9 +201,9 @@ def promise_headline(audit: PromiseAudit) -> dict[str, float | int | None]:
 class PromiseViews:
     """Every manager-facing table and number of one promise audit (see the module docstring).
 
-    ``headline``: all promises audited; ``month_headline``: promises made in ``month`` (empty
-    without a month), each a :func:`promise_headline` dict plus ``to_chase`` and
-    ``to_chase_cny`` (the chase list's rows and money, all months).
+    ``headline``: all promises audited, a :func:`promise_headline` dict plus ``to_chase`` and
+    ``to_chase_cny`` (the chase list's rows and money); ``month_headline``: the promises made in
+    ``month`` (empty without a month), a :func:`promise_headline` dict.
     """
 
     month: str | None
@@ -229,8 +229,7 @@ def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
     chase_df = frames[5]
     chase_numbers = {"to_chase": chase_df.height,
                      "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}
-    month_headline = ({**promise_headline(in_month(audit, month)), **chase_numbers}
-                      if month else {})
+    month_headline = promise_headline(in_month(audit, month)) if month else {}
     return PromiseViews(month, f"{as_of:%Y-%m-%d}",
                         {**promise_headline(audit), **chase_numbers}, month_headline, *frames)
 
@@ -248,6 +247,8 @@ HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("unpromised_cny", "promises.unpromised_cny", "cny"),
     ("duplicate_cny", "promises.duplicate_cny", "cny"),
     ("conditional", "promises.conditional", "count"),
+    ("to_chase", "promises.to_chase", "count"),
+    ("to_chase_cny", "promises.to_chase_cny", "cny"),
 )
 
 

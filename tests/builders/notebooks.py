@@ -106,11 +106,3 @@ def planted_copy(demo_dir: Path, target: Path) -> dict[str, str]:
         if f.height and "buyer_id" in f.columns:
             f.with_columns(pl.col("buyer_id").replace(mapping)).write_csv(fpath)
     return {"nick": PLANTED_NICK, "phone_id": PLANTED_PHONE_ID, "phone_text": PLANTED_PHONE_TEXT}
-
-
-def test_make_notebook_has_tagged_parameters_cell(tmp_path: Path) -> None:
-    nb = nbformat.read(make_notebook(tmp_path / "x.ipynb", fail="boom"), as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    assert tagged[0].source == PARAMETERS
-    assert nb.cells[-1].source == "raise ValueError('boom')"

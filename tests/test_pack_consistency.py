@@ -1,0 +1,186 @@
+"""One number, one value: every headline card on index.html equals the same number everywhere.
+
+Builds the demo pack in English and in Chinese and reads each number back from what a reader
+sees: the index card, the report page's table, the Excel list and the CSVs. The expected values
+are read from the outputs independently of the code that wrote them (HTML parsed, workbooks read
+with openpyxl, CSVs summed), and the card's change is recomputed from the values as shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from audit.core.fmt import fmt_change, fmt_value
+from audit.core.labels import label
+from audit.pack.build import build_monthly_pack
+from audit.pack.headline import KINDS
+
+MONTH = "2026-10"
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as rows of cell texts (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in {"td", "th"}:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"td", "th"} and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(page: Path) -> list[list[list[str]]]:
+    parser = _Tables()
+    parser.feed(page.read_text("utf-8"))
+    return parser.tables
+
+
+def _lookup(page: Path, row_label: str, column: str | int) -> str:
+    """The cell in the row labelled ``row_label`` (first column) under header ``column``."""
+    for table in _tables(page):
+        head = table[0]
+        index = column if isinstance(column, int) else (
+            head.index(column) if column in head else None)
+        if index is None:
+            continue
+        for row in table[1:]:
+            if row and row[0] == row_label:
+                return row[index]
+    msg = f"no row {row_label!r} with column {column!r} in {page.name}"
+    raise AssertionError(msg)
+
+
+def _cards(index: Path) -> dict[str, tuple[str, str]]:
+    """metric -> (value text, detail text) of each card."""
+    text = index.read_text("utf-8")
+    cards = re.findall(r'<div class="card" data-metric="([^"]+)"><div class="k">.*?</div>'
+                       r'<div class="v">(.*?)</div><div class="d">(.*?)</div></div>', text)
+    return {m: (html.unescape(v), html.unescape(re.sub(r"<[^>]+>", "", d)))
+            for m, v, d in cards}
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path, read_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def pack(request: pytest.FixtureRequest, demo_dir: Path,
+         tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp(f"consistency-{request.param}")
+    result = build_monthly_pack(demo_dir, month=MONTH, out=out, lang=request.param)
+    return result.pack_dir, request.param
+
+
+@pytest.mark.slow
+def test_every_card_equals_its_csv_value_and_change_as_shown(pack) -> None:
+    folder, _ = pack
+    cards = _cards(folder / "index.html")
+    assert set(cards) == set(KINDS)
+    headline = pl.read_csv(folder / "data" / "headline.csv")
+    for row in headline.iter_rows(named=True):
+        kind = row["kind"]
+        shown, detail = cards[row["metric"]]
+        assert shown == fmt_value(row["value"], kind), row["metric"]
+        if row["previous"] is not None:
+            # The change is the difference of the two numbers as they are printed.
+            assert row["change"] == pytest.approx(row["value"] - row["previous"], abs=1e-9)
+            assert fmt_change(row["change"], kind) in detail, row["metric"]
+            assert fmt_value(row["previous"], kind) in detail, row["metric"]
+
+
+@pytest.mark.slow
+def test_promise_cards_equal_the_promises_page_and_the_chase_list(pack) -> None:
+    folder, lang = pack
+    cards = _cards(folder / "index.html")
+    page = folder / "promises.html"
+    month_col = label("promises.column_month", lang).format(month=MONTH)
+    all_col = label("promises.column_all", lang)
+    for metric, key in (("promises_broken_or_partial", "promises.broken_or_partial"),
+                        ("owed_cny", "promises.owed_cny"), ("promises_due", "promises.due"),
+                        ("broken_rate", "promises.broken_rate")):
+        assert cards[metric][0] == _lookup(page, label(key, lang), month_col), metric
+    assert cards["promises_to_chase"][0] == _lookup(page, label("promises.to_chase", lang),
+                                                    all_col)
+    assert cards["owed_to_chase_cny"][0] == _lookup(page, label("promises.to_chase_cny", lang),
+                                                    all_col)
+
+    # The Excel list and its CSV twin: rows and money add up to the cards.
+    book = folder / "actions" / "promises_to_chase.xlsx"
+    rows = _sheet_rows(book, label("sheet.promises", lang))
+    owed_header = label("col.owed_cny", lang)
+    assert fmt_value(len(rows), "count") == cards["promises_to_chase"][0]
+    owed = sum(float(r[owed_header] or 0) for r in rows)
+    assert fmt_value(owed, "cny") == cards["owed_to_chase_cny"][0]
+    by_agent = _sheet_rows(book, label("sheet.by_agent", lang))
+    assert sum(int(r[label("col.promises", lang)]) for r in by_agent) == len(rows)
+    csv = pl.read_csv(folder / "data" / "promises_to_chase.csv")
+    assert fmt_value(csv.height, "count") == cards["promises_to_chase"][0]
+    assert fmt_value(csv["owed_cny"].sum(), "cny") == cards["owed_to_chase_cny"][0]
+    # The month's card counts the chase list's promises made in the month (same statuses).
+    made = csv.filter(pl.col("promised_at").str.starts_with(MONTH))
+    assert fmt_value(made.height, "count") == cards["promises_broken_or_partial"][0]
+    assert fmt_value(made["owed_cny"].sum(), "cny") == cards["owed_cny"][0]
+
+
+@pytest.mark.slow
+def test_resolution_cards_equal_the_resolution_page_and_the_lists(pack) -> None:
+    folder, lang = pack
+    cards = _cards(folder / "index.html")
+    page = folder / "resolution.html"
+    value_col = label("resolution.col.value", lang)
+    for metric, key in (("resolution_rate", "rate"), ("cohort_cases", "cases"),
+                        ("median_hours_to_first_contact", "median_hours_to_first_contact"),
+                        ("share_within_sla", "share_within_sla"),
+                        ("protocol_breaches", "breaches"),
+                        ("unverified_claims", "unverified_claims")):
+        assert cards[metric][0] == _lookup(page, label(f"resolution.col.{key}", lang),
+                                           value_col), metric
+    for book, sheet, metric in (("protocol_breaches", "sheet.breaches", "protocol_breaches"),
+                                ("unverified_claims", "sheet.unverified", "unverified_claims")):
+        rows = _sheet_rows(folder / "actions" / f"{book}.xlsx", label(sheet, lang))
+        assert fmt_value(len(rows), "count") == cards[metric][0], book
+        csv = pl.read_csv(folder / "data" / f"{book}.csv")
+        assert fmt_value(csv.height, "count") == cards[metric][0], book
+
+
+@pytest.mark.slow
+def test_impact_card_equals_the_impact_page(pack) -> None:
+    folder, lang = pack
+    cards = _cards(folder / "index.html")
+    page = folder / "impact.html"
+    event, metric = label("impact.event.explanation", lang), label("impact.metric.conversion",
+                                                                    lang)
+    for table in _tables(page):
+        for row in table[1:]:
+            if row[:2] == [event, metric]:
+                assert row[2] == cards["explanation_lift"][0]
+                return
+    pytest.fail("no explanation/conversion row on the impact page")
