@@ -209,8 +209,8 @@ def impact(
     ] = None,
 ) -> None:
     """Do explanations and resolved reviews lift conversion? A staggered event study."""
-    from audit.impact.analysis import summary_lines
     from audit.impact.job import run_impact
+    from audit.impact.views import summary_lines
 
     views, _ = run_impact(data_dir, out, window=window, event=event)
     for line in summary_lines(views.result):

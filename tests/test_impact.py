@@ -19,8 +19,8 @@ from audit.impact.analysis import (
     THIN,
     estimate_impact,
     impact_headline,
-    summary_lines,
 )
+from audit.impact.views import summary_lines
 
 
 def _parts(seed: int, *, effect: bool, months: int = 3, shops: int = 3):

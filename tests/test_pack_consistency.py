@@ -86,8 +86,11 @@ def _cards(index: Path) -> dict[str, tuple[str, str]]:
 
 
 def _sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
-    ws = openpyxl.load_workbook(path, read_only=True)[sheet]
-    rows = list(ws.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()  # read-only workbooks keep the file open until closed
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 

@@ -250,28 +250,3 @@ def impact_headline(result: ImpactResult, *, event: str = "explanation") -> dict
     return {"event": event, "metric": "conversion", "estimate_pct": r["estimate_pct"],
             "ci_low_pct": r["ci_low_pct"], "ci_high_pct": r["ci_high_pct"],
             "verdict": r["verdict"], "naive_pct": r["naive_pct"], "trust": "event study"}
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:+.1f}%"
-
-
-def summary_lines(result: ImpactResult) -> list[str]:
-    """One plain line per (event, metric) of conversion and visitors, with every check.
-
-    The checks are printed with the estimate, never apart from it: pre-trend p-value, placebo,
-    numbers of treated and control items, and the naive before/after labelled as misleading.
-    """
-    lines = []
-    rows = result.summary.filter(pl.col("metric").is_in(["conversion", "visitors"]))
-    for r in rows.iter_rows(named=True):
-        if r["verdict"] == THIN:
-            est = "too thin to answer"
-        else:
-            est = (f"{_fmt(r['estimate_pct'])} [95% {_fmt(r['ci_low_pct'])} to "
-                   f"{_fmt(r['ci_high_pct'])}], pre-trend p {r['pretrend_p']}, placebo "
-                   f"{_fmt(r['placebo_estimate_pct'])}")
-        lines.append(f"{r['event']} -> {r['metric']}: {est}; treated items {r['n_treated']}, "
-                     f"control items {r['n_control']}; naive before/after "
-                     f"{_fmt(r['naive_pct'])} (biased, do not use); verdict: {r['verdict']}")
-    return lines

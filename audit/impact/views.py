@@ -122,3 +122,24 @@ def impact_views(result: ImpactResult, *, window: int) -> ImpactViews:
     has_explanation = "explanation" in result.summary["event"].to_list()
     headline = impact_headline(result, event="explanation") if has_explanation else {}
     return ImpactViews(window, headline, result.summary, result.event_study, result.paths)
+
+
+def summary_lines(result: ImpactResult) -> list[str]:
+    """One plain line per (event, metric) of conversion and visitors, with every check.
+
+    The checks are printed with the estimate, never apart from it: pre-trend p-value, placebo,
+    numbers of treated and control items, and the naive before/after labelled as misleading.
+    """
+    lines = []
+    rows = result.summary.filter(pl.col("metric").is_in(["conversion", "visitors"]))
+    for r in rows.iter_rows(named=True):
+        if r["verdict"] == THIN:
+            est = "too thin to answer"
+        else:
+            est = (f"{_pct(r['estimate_pct'])} [95% {_pct(r['ci_low_pct'])} to "
+                   f"{_pct(r['ci_high_pct'])}], pre-trend p {r['pretrend_p']}, placebo "
+                   f"{_pct(r['placebo_estimate_pct'])}")
+        lines.append(f"{r['event']} -> {r['metric']}: {est}; treated items {r['n_treated']}, "
+                     f"control items {r['n_control']}; naive before/after "
+                     f"{_pct(r['naive_pct'])} (biased, do not use); verdict: {r['verdict']}")
+    return lines

@@ -11,10 +11,12 @@ import os
 import sys
 from pathlib import Path
 
+from audit.core.resources import checkout_root
+
 
 def project_root() -> Path:
-    """The repository root (the folder holding ``notebooks/``)."""
-    return Path(__file__).resolve().parents[2]
+    """The repository root in a checkout; the current folder for an installed toolkit."""
+    return checkout_root() or Path.cwd()
 
 
 def ensure_demo(data_dir: Path) -> bool:

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from audit.core.figure_style import BAD, GOOD, PALETTE, styled
+from audit.core.fmt import DASH, fmt_pct
 from audit.core.labels import label
 
 
@@ -22,7 +23,7 @@ def _legend_below_title(fig: go.Figure) -> go.Figure:
 
 def _rate_text(df: pl.DataFrame) -> list[str]:
     return [
-        f"{r:.1%} ({b + p:,}/{d:,})" if r is not None else "–"
+        f"{fmt_pct(r)} ({b + p:,}/{d:,})" if r is not None else DASH
         for r, b, p, d in zip(df["broken_rate"], df["broken"], df["partial"], df["due"],
                               strict=True)
     ]

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from audit.core.figure_style import BAD, GOOD, PALETTE, styled
+from audit.core.fmt import fmt_pct
 from audit.core.labels import label
 from audit.data.schema import CATEGORIES
 
@@ -43,7 +44,7 @@ def rate_by_category(by_category: pl.DataFrame, *, lang: str = "en") -> go.Figur
         error_y={"type": "data", "symmetric": False,
                  "array": [h - r for h, r in zip(df["ci_high"], rate, strict=True)],
                  "arrayminus": [r - lo for lo, r in zip(df["ci_low"], rate, strict=True)]},
-        text=[f"{r:.1%}" for r in rate],
+        text=[fmt_pct(r) for r in rate],
         textposition="inside",
         insidetextanchor="start",
         marker_color=PALETTE[0],
@@ -63,7 +64,7 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
     z, text = [], []
     for a in agents:
         z.append([cell[(a, c)]["rate"] if (a, c) in cell else None for c in cats])
-        text.append([f"{cell[(a, c)]['rate']:.1%}<br>{cell[(a, c)]['resolved']}/"
+        text.append([f"{fmt_pct(cell[(a, c)]['rate'])}<br>{cell[(a, c)]['resolved']}/"
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
     fig = go.Figure(go.Heatmap(
         z=z, x=cats, y=agents, text=text, texttemplate="%{text}", textfont={"size": 10},
