@@ -65,3 +65,21 @@ def test_log_vs_text_by_agent_and_hard_cases_logged_easy() -> None:
         ("C1", "novice", "quality"), ("C4", "novice", "quality")]
     assert "13812345678" not in hard["review_text"][0]
     assert "138****5678" in hard["review_text"][0]
+
+
+def test_resolution_views_carry_log_vs_text_on_the_demo(demo_dir) -> None:
+    from audit.resolution.job import load_and_analyse
+
+    run, ds = load_and_analyse(demo_dir, month="2026-10")
+    lvt = run.views.log_vs_text
+    assert tuple(lvt.columns) == LOG_VS_TEXT_COLUMNS
+    assert lvt["cases"].sum() == run.views.by_category["cases"].sum()
+    planted = pl.read_csv(demo_dir / "truth" / "mislabelled_cases.csv", infer_schema=False)
+    cohort = ds.tables["reviews"].filter(
+        pl.col("reviewed_at").dt.strftime("%Y-%m") == "2026-10").select("review_id").collect()
+    in_cohort = planted.join(cohort, on="review_id")
+    assert in_cohort.height > 0
+    # Every planted case is a hard case logged as easy, counted on its agent's row.
+    per_agent = dict(lvt.select("agent_id", "hard_logged_easy").iter_rows())
+    for agent, n in in_cohort.group_by("agent_id").len().iter_rows():
+        assert per_agent[agent] >= n

@@ -7,7 +7,9 @@ own text (``audit.tiering``): a novice agent on a case whose text is tier 3-5 is
 check ``text_tier``, whatever the log says. :func:`log_vs_text` counts, per agent, the cases
 whose logged category differs from the text tier, and lists the hard ones logged as easy.
 
-Pure functions over frames; not yet part of ``detect_breaches`` or ``ResolutionViews``.
+Pure functions over frames. ``ResolutionViews.log_vs_text`` is :func:`log_vs_text`'s per-agent
+frame over the cohort (``audit.resolution.job.cohort_log_vs_text``); :func:`text_tier_breaches`
+is not yet part of ``detect_breaches`` (the demo's breach truth would need it too).
 """
 
 from __future__ import annotations
