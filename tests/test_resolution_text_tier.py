@@ -67,8 +67,10 @@ def test_log_vs_text_by_agent_and_hard_cases_logged_easy() -> None:
     assert "138****5678" in hard["review_text"][0]
 
 
-def test_resolution_views_carry_log_vs_text_on_the_demo(demo_dir) -> None:
+def test_resolution_views_carry_log_vs_text_on_the_demo(demo_dir, tmp_path) -> None:
+    from audit.core.bundle import load_views, save_views
     from audit.resolution.job import load_and_analyse
+    from audit.resolution.views import ResolutionViews
 
     run, ds = load_and_analyse(demo_dir, month="2026-10")
     lvt = run.views.log_vs_text
@@ -83,3 +85,6 @@ def test_resolution_views_carry_log_vs_text_on_the_demo(demo_dir) -> None:
     per_agent = dict(lvt.select("agent_id", "hard_logged_easy").iter_rows())
     for agent, n in in_cohort.group_by("agent_id").len().iter_rows():
         assert per_agent[agent] >= n
+    # The pack hands the views to notebooks through save/load: the new frame survives it.
+    back = load_views(ResolutionViews, save_views(run.views, tmp_path / "views"))
+    assert back.log_vs_text.equals(lvt)
