@@ -194,6 +194,27 @@ def resolution(
                + ", ".join(p.name for p in written.values()))
 
 
+# --- tier ----------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def tier(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for review_tiers.csv.")],
+) -> None:
+    """Tier every neutral/negative review from its own text; compare with the logged category.
+
+    Only a reviews export is required; with a cases export, log_category and agrees are filled.
+    """
+    from audit.tiering.job import run_tiering
+
+    frame, path = run_tiering(data_dir, out)
+    disagree = frame.filter(frame["agrees"].not_()).height
+    typer.echo(f"{frame.height:,} reviews tiered, {disagree:,} disagree with the log; "
+               f"written to {path}")
+
+
 # --- impact --------------------------------------------------------------------------------------
 
 

@@ -13,11 +13,11 @@ import numpy as np
 from audit.core.errors import ParameterError
 from audit.data import outputs
 from audit.data.schema import TABLES
-from audit.demo import compensation, handling, sales, world
+from audit.demo import compensation, handling, mislabel, sales, world
 from audit.demo.types import DemoPeriod, Part
 
 #: Each part draws from its own stream: seed sequence (seed, PART_STREAM[part]).
-PART_STREAM = {"world": 1, "handling": 2, "compensation": 3, "sales": 4}
+PART_STREAM = {"world": 1, "handling": 2, "compensation": 3, "sales": 4, "mislabel": 5}
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,10 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         "sales": panel,
     }
     tables = {name: df for part in parts.values() for name, df in part.tables.items()}
+    # Planted last, from its own stream: the hard cases logged as easy ones (issue 11). The
+    # simulation above ran on the true categories; only the written log is wrong.
+    tables["cases"], mislabelled = mislabel.plant_mislabels(
+        _rng(spec, "mislabel"), tables["cases"], tables["reviews"], tables["agents"])
     missing = [t for t in TABLES if t not in tables]
     if missing:
         msg = f"demo parts produced no table for: {', '.join(missing)}"
@@ -93,6 +97,7 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         },
     }
     outputs.write_csv(the_world.items, truth_dir / "items.csv")
+    outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv")
     for part_name, part in parts.items():
         for name, df in part.truth.items():
             outputs.write_csv(df, truth_dir / f"{name}.csv")

@@ -7,6 +7,7 @@ is what the CLI and a notebook opened on its own call; :func:`run_resolution` wr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from audit.resolution.views import ResolutionViews, resolution_views
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import datetime
+    from datetime import date, datetime
 
     import polars as pl
 
@@ -70,7 +71,35 @@ def analyse(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
         month_start=month_start, month_end=month_end, as_of=as_of,
         sla_hours=check_sla(sla_hours), shop=shop or None,
     )
-    return ResolutionRun(resolution_views(audit, tables, month=month, as_of=as_of), as_of)
+    views = resolution_views(audit, tables, month=month, as_of=as_of)
+    by_agent, _ = cohort_log_vs_text(tables, month_start=month_start, month_end=month_end,
+                                     as_of=as_of, shop=shop or None)
+    return ResolutionRun(dataclasses.replace(views, log_vs_text=by_agent), as_of)
+
+
+def cohort_log_vs_text(tables: Mapping[str, pl.LazyFrame], *, month_start: date,
+                       month_end: date, as_of: datetime, shop: str | None = None
+                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Log vs text (per agent, hard cases logged easy) over the month's cohort of cases.
+
+    :func:`audit.resolution.text_tier.log_vs_text` on the cases of reviews posted in the month
+    (by ``as_of``, of ``shop``), each review tiered from its own text (``audit.tiering``).
+    """
+    import polars as pl
+
+    from audit.core.shops import for_shop
+    from audit.resolution.text_tier import log_vs_text
+    from audit.tiering import IN_SCOPE_RATINGS, tier_reviews
+
+    reviews = for_shop(tables["reviews"], shop).filter(
+        pl.col("reviewed_at") <= as_of,
+        pl.col("reviewed_at").dt.date().is_between(month_start, month_end, closed="both"),
+        pl.col("rating").is_in(IN_SCOPE_RATINGS),
+    )
+    tiers = tier_reviews(
+        reviews.select("review_id", "rating", pl.col("review_text").alias("text")))
+    cases = tables["cases"].join(reviews.select("review_id"), on="review_id", how="semi")
+    return log_vs_text(cases, tiers, reviews)
 
 
 def load_and_analyse(data_dir: Path | str, *, month: str, as_of: str | None = None,

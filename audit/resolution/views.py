@@ -6,7 +6,7 @@ shows these formatted copies instead. Pure: a collected frame in, a string frame
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
 import polars as pl
@@ -171,6 +171,9 @@ class ResolutionViews:
     backlog: pl.DataFrame
     breach_list: pl.DataFrame
     claim_list: pl.DataFrame
+    #: Log vs text (issue 11), per agent: ``audit.resolution.text_tier.log_vs_text``; set by
+    #: ``audit.resolution.job.analyse`` (empty when built without it).
+    log_vs_text: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def resolution_views(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame], *, month: str,
