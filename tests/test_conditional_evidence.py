@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from audit.compensation_evidence.behaviour import (
+from audit.promises.behaviour import (
     FLAG,
     conditional_evidence,
     event_order,
