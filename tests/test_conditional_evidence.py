@@ -77,8 +77,10 @@ def _run(agents: dict[str, list[P]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     t = _world(agents)
     audit = audit_promises(t["promises"], t["fulfilments"], t["cases"], t["reviews"],
                            t["agents"], as_of=AS_OF)
-    orders = event_order(audit.promises, audit.payments,
-                         review_changes(t["cases"], t["reviews"], as_of=AS_OF))
+    orders = audit.promises  # the audit applies event_order itself (issue 13, phase 2)
+    again = event_order(orders, audit.payments,
+                        review_changes(t["cases"], t["reviews"], as_of=AS_OF)).collect()
+    assert again.equals(orders.collect())  # idempotent
     return orders.collect(), conditional_evidence(orders, t["agents"]).collect()
 
 

@@ -262,7 +262,30 @@ def simulate_compensation(
             None, "unpromised", None,
         ))
 
-    return _assemble(promises, pays, as_of, planted)
+    return _assemble(promises, pays, as_of, planted, _review_changes(log, as_of))
+
+
+def _review_changes(log: Part, as_of: datetime) -> dict[str, datetime]:
+    """Per case, the first instant its review was revised to positive or removed (issue 13).
+
+    The rule of ``audit.promises.behaviour.review_changes`` restated in plain Python (within the
+    30-day revision window, at or before ``as_of``), so the truth does not borrow the code it
+    checks.
+    """
+    reviews = {r["review_id"]: r for r in log.tables["reviews"].select(
+        "review_id", "reviewed_at", "revised_rating", "revised_at", "removed_at").to_dicts()}
+    out: dict[str, datetime] = {}
+    for c in log.tables["cases"].select("case_id", "review_id").to_dicts():
+        r = reviews.get(c["review_id"])
+        if r is None:
+            continue
+        deadline = r["reviewed_at"] + 30 * _DAY
+        times = [t for t, ok in ((r["revised_at"], r["revised_rating"] == "positive"),
+                                 (r["removed_at"], True))
+                 if ok and t is not None and t <= deadline and t <= as_of]
+        if times:
+            out[c["case_id"]] = min(times)
+    return out
 
 
 def _amount(rng: np.random.Generator, kind: str, price: float | None, limit: float) -> float | None:
@@ -330,7 +353,7 @@ def _realise(rng: np.random.Generator, p: _Promise, scenario: str, how: str,
 
 
 def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
-              planted: dict[str, object]) -> Part:
+              planted: dict[str, object], changed: dict[str, datetime]) -> Part:
     """Tables and truth from the realised scenarios."""
     pays = sorted(pays, key=lambda f: (f.executed_at, f.shop, f.buyer, f.kind))
     fids = [f"FF{i + 1:06d}" for i in range(len(pays))]
@@ -361,6 +384,9 @@ def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
             flags.add("overpaid")
         if any(f.finding == "duplicate" for f in by_promise.get(p.promise_id, [])):
             flags.add("duplicate_payment")
+        changed_at = changed.get(p.case_id)
+        if got and changed_at is not None and min(f.executed_at for f in got) >= changed_at:
+            flags.add("paid_after_review_change")
         truth_p.append({"promise_id": p.promise_id, "status": status,
                         "flags": ";".join(sorted(flags)), "days_late": days_late,
                         "days_overdue": days_overdue})
@@ -394,7 +420,7 @@ def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
         "flag_counts": {
             flag: int(promise_truth["flags"].str.contains(flag).sum())
             for flag in ("conditional_on_review", "duplicate_payment", "over_authority",
-                         "overpaid")
+                         "overpaid", "paid_after_review_change")
         },
         "planted": planted,
     }
