@@ -44,9 +44,15 @@ def test_the_hidden_agent_and_only_it_is_found_over_20_seeds(seed, tmp_path):
     found = ev.filter(pl.col("verdict") == "conditional_in_effect")["agent_id"].to_list()
     assert found == planted["hidden_conditional_agent_ids"]
     assert planted["forgetful_agent_ids"][0] not in found
-    # The flag sits on the planted agent's paid promises (none paid before the change).
-    hidden = run.audit.promises.filter(
-        pl.col("agent_id") == planted["hidden_conditional_agent_ids"][0]).collect()
-    paid = hidden.filter(pl.col("first_paid_at").is_not_null()
-                         & pl.col("changed_at").is_not_null())
-    assert paid["flags"].str.contains(FLAG).all()
+    # The flag sits exactly on the promises paid after the change; the planted agent's only
+    # promises paid first are issue 3's hard cases, which are planted before (and apart from)
+    # the agent's behaviour.
+    prom = run.audit.promises.collect()
+    flagged = prom.filter(pl.col("flags").str.contains(FLAG))["promise_id"].to_list()
+    assert flagged == prom.filter(pl.col("event_order") == "paid_after_change")[
+        "promise_id"].to_list()
+    hard = {pid for v in planted.values() for pid in ([v] if isinstance(v, str) else v)
+            if str(pid).startswith("PR")}
+    first = prom.filter(pl.col("agent_id") == planted["hidden_conditional_agent_ids"][0],
+                        pl.col("event_order") == "paid_before_change")["promise_id"]
+    assert set(first) <= hard
