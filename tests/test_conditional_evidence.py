@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
+from audit.data.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
+from audit.promises.analysis import audit_promises
 from audit.promises.behaviour import (
     FLAG,
     conditional_evidence,
     event_order,
     review_changes,
 )
-from audit.data.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
-from audit.promises.analysis import audit_promises
 from audit.resolution.protocol import review_evidence
 
 T0 = datetime(2026, 10, 1, 9, 0)
@@ -253,4 +253,5 @@ def test_cli_writes_conditional_evidence_csv_with_the_issue_columns(tmp_path):
     assert "forgetful-00" not in flagged
     with zipfile.ZipFile(out / "promise_actions.xlsx") as z:
         workbook = z.read("xl/workbook.xml").decode()
-    assert "conditional (found)" in workbook and "conditional (declared)" in workbook
+    assert "conditional (found)" in workbook
+    assert "conditional (declared)" in workbook

@@ -53,7 +53,7 @@ CONDITIONAL_COLUMNS: tuple[str, ...] = ("agent_id", "agent_name", *EVIDENCE_COLU
 
 
 def conditional_by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
-    """Per agent with promises due: does compensation depend on the review? (issue 13)
+    """Per agent with promises due: the evidence that compensation depends on the review.
 
     ``behaviour.conditional_evidence`` over the audit's promises (which carry the order of
     payment and review change); ``declared_conditional`` > 0 marks the agents who ticked
