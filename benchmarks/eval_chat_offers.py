@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from audit.compensation_evidence.chat import detect_offers
+from audit.promises.chat import detect_offers
 
 LINES = Path(__file__).resolve().parents[1] / "tests" / "data" / "chat_lines.csv"
 T0 = datetime(2026, 10, 1, 10, 0)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.compensation_evidence.chat import detect_offers, normalise, offer_kinds, read_message
-from audit.compensation_evidence.numbers import chinese_number, parse_amount
+from audit.promises.chat import detect_offers, normalise, offer_kinds, read_message
+from audit.promises.amounts import chinese_number, parse_amount
 from audit.data.schema import KINDS
 from audit.demo.messages import format_amount, spell_number
 

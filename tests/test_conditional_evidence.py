@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from audit.compensation_evidence.behaviour import (
+from audit.data.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
+from audit.promises.analysis import audit_promises
+from audit.promises.behaviour import (
     FLAG,
     conditional_evidence,
     event_order,
     review_changes,
 )
-from audit.data.schema import AGENTS, CASES, FULFILMENTS, PROMISES, REVIEWS
-from audit.promises.analysis import audit_promises
 from audit.resolution.protocol import review_evidence
 
 T0 = datetime(2026, 10, 1, 9, 0)
@@ -77,8 +77,10 @@ def _run(agents: dict[str, list[P]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     t = _world(agents)
     audit = audit_promises(t["promises"], t["fulfilments"], t["cases"], t["reviews"],
                            t["agents"], as_of=AS_OF)
-    orders = event_order(audit.promises, audit.payments,
-                         review_changes(t["cases"], t["reviews"], as_of=AS_OF))
+    orders = audit.promises  # the audit applies event_order itself (issue 13, phase 2)
+    again = event_order(orders, audit.payments,
+                        review_changes(t["cases"], t["reviews"], as_of=AS_OF)).collect()
+    assert again.equals(orders.collect())  # idempotent
     return orders.collect(), conditional_evidence(orders, t["agents"]).collect()
 
 
@@ -191,3 +193,65 @@ def test_review_changes_agree_with_the_resolution_definition():
     theirs = reviews.select(r=review_evidence(as_of=as_of)["resolved_at"])["r"]
     assert mine.to_list() == theirs.to_list()
     assert mine.null_count() == 5  # noqa: PLR2004 - neutral, too late, after as_of, none
+
+
+# --- through the promises job (phase 2) -----------------------------------------------------
+
+EXPECTED_VERDICTS = {"honest": "no_evidence", "forgetful": "no_evidence",
+                     "prompt_buyers": "no_evidence", "hidden": "conditional_in_effect",
+                     "declared": "conditional_in_effect", "small": "too_few"}
+
+
+def test_the_job_builds_the_evidence_once_in_its_views():
+    from audit.promises.job import analyse, excel_sheets
+    from audit.promises.views import CONDITIONAL_COLUMNS
+
+    views = analyse(_world(AGENTS_BUILT), as_of=AS_OF).views
+    ev = views.conditional_evidence
+    assert tuple(ev.columns) == CONDITIONAL_COLUMNS
+    assert dict(zip(ev["agent_id"], ev["verdict"], strict=True)) == EXPECTED_VERDICTS
+    assert ev.filter(pl.col("agent_id") == "hidden")["agent_name"].item() == "name hidden"
+    sheets = excel_sheets(views)  # declared agents listed apart from those found by behaviour
+    assert sheets["conditional_declared"]["agent_id"].to_list() == ["declared"]
+    assert sheets["conditional_found"]["agent_id"].to_list()[0] == "hidden"
+    assert "declared" not in sheets["conditional_found"]["agent_id"].to_list()
+    by_shop = views.conditional_by_shop
+    assert by_shop["promises_due"].sum() == ev["promises_due"].sum()
+    flags = views.flags.filter(pl.col("flag") == FLAG)["promises"].item()
+    assert flags == 2 + 8 + 8 + 8 + 2  # the promises paid after the change (flag test above)
+
+
+def test_cli_writes_conditional_evidence_csv_with_the_issue_columns(tmp_path):
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from audit.cli import app
+    from audit.promises.views import CONDITIONAL_COLUMNS
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, lf in _world(AGENTS_BUILT).items():
+        lf.collect().write_csv(data / f"{name}.csv")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["promises", str(data), "--out", str(out),
+                                      "--as-of", AS_OF.date().isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "conditional_evidence.csv" in result.output
+    ev = pl.read_csv(out / "conditional_evidence.csv")
+    assert tuple(ev.columns) == CONDITIONAL_COLUMNS == (
+        "agent_id", "agent_name", "promises_due", "declared_conditional", "changed",
+        "kept_when_changed", "changed_paid", "paid_after_change", "unchanged",
+        "kept_when_unchanged", "after_share", "after_low", "after_high", "kept_changed_rate",
+        "kept_changed_low", "kept_changed_high", "kept_unchanged_rate", "kept_unchanged_low",
+        "kept_unchanged_high", "verdict", "reason")
+    assert dict(zip(ev["agent_id"], ev["verdict"], strict=True)) == EXPECTED_VERDICTS
+    audit = pl.read_csv(out / "promise_audit.csv", infer_schema=False)
+    flagged = set(audit.filter(pl.col("flags").fill_null("").str.contains(FLAG))["promise_id"])
+    assert len(flagged) == 28
+    assert {"hidden-00", "declared-07", "honest-06"} <= flagged
+    assert "forgetful-00" not in flagged
+    with zipfile.ZipFile(out / "promise_actions.xlsx") as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert "conditional (found)" in workbook
+    assert "conditional (declared)" in workbook

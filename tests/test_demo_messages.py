@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from audit.compensation_evidence.chat import detect_offers
+from audit.promises.chat import detect_offers
 from audit.demo import compensation, handling, world
 from audit.demo.generate import DemoSpec, _rng
 from audit.demo.messages import MESSAGE_COLUMNS, simulate_messages

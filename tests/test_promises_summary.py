@@ -73,7 +73,7 @@ def test_money_out_and_flags(case):
     assert money.filter(pl.col("finding") == "unpromised")["amount_cny"].item() == 39.9
     flags = dict(summary.flag_counts(audit).collect().select("flag", "promises").rows())
     assert flags == {"overpaid": 0, "duplicate_payment": 1, "over_authority": 0,
-                     "conditional_on_review": 1}
+                     "conditional_on_review": 1, "paid_after_review_change": 0}
 
 
 def test_month_cohort_and_headline_table(case):

@@ -218,6 +218,34 @@ def simulate_compensation(
         used_cases.add(r["case_id"])
     planted["explicit_paid_before_logged"] = early
 
+    # --- the planted agents of issue 13 -------------------------------------------------------
+    # The agent with the most cases pays only after the review changed, never otherwise, and
+    # never ticks conditional_on_review; the next one forgets 40 % of their promises (paid ones
+    # on time, as usual). Chosen without drawing from rng, so the other streams stay put.
+    changed = _review_changes(log, as_of)
+    per_agent: dict[str, int] = {}
+    for r in rows:
+        per_agent[r["agent_id"]] = per_agent.get(r["agent_id"], 0) + 1
+    ranked = sorted(per_agent, key=lambda a: (-per_agent[a], a))
+    hidden = ranked[0] if ranked else None
+    forgetful = ranked[1] if len(ranked) > 1 else None
+    planted["hidden_conditional_agent_ids"] = [hidden] if hidden else []
+    planted["forgetful_agent_ids"] = [forgetful] if forgetful else []
+
+    def realise(p: _Promise, scenario: str, how: str) -> None:
+        if p.agent_id == hidden:
+            p.conditional = False  # never declared
+            c = changed.get(p.case_id)
+            if c is None:
+                return  # no change, no money: broken (or pending)
+            t = max(c, p.promised_at) + timedelta(seconds=float(rng.uniform(7200, 2 * 86400)))
+            if t <= as_of - timedelta(minutes=1):
+                p.covered_at = pay(p, p.amount, t, how).executed_at
+            return
+        if p.agent_id == forgetful and p.due_at <= as_of and rng.random() < 0.4:  # noqa: PLR2004
+            return  # forgotten: broken
+        _realise(rng, p, scenario, how, as_of, pay)
+
     # --- ordinary promises --------------------------------------------------------------------
     kinds = list(KIND_WEIGHTS)
     kind_p = np.array(list(KIND_WEIGHTS.values()))
@@ -243,8 +271,8 @@ def simulate_compensation(
             if amount is not None and rng.random() < OVER_AUTHORITY_RATE:
                 amount = float(r["cash_limit_cny"] + rng.choice([5.0, 10.0, 20.0]))
             p = new_promise(r, kind, amount, t, int(rng.integers(1, 8)))
-            _realise(rng, p, str(rng.choice(scen_names, p=scen_p)),
-                     str(rng.choice(link_names, p=link_p)), as_of, pay)
+            realise(p, str(rng.choice(scen_names, p=scen_p)),
+                    str(rng.choice(link_names, p=link_p)))
 
     # --- unrelated money out: buyers that never reviewed -------------------------------------
     n_un = max(3, round(UNPROMISED_RATE * len(promises)))
@@ -262,7 +290,30 @@ def simulate_compensation(
             None, "unpromised", None,
         ))
 
-    return _assemble(promises, pays, as_of, planted)
+    return _assemble(promises, pays, as_of, planted, changed)
+
+
+def _review_changes(log: Part, as_of: datetime) -> dict[str, datetime]:
+    """Per case, the first instant its review was revised to positive or removed (issue 13).
+
+    The rule of ``audit.promises.behaviour.review_changes`` restated in plain Python (within the
+    30-day revision window, at or before ``as_of``), so the truth does not borrow the code it
+    checks.
+    """
+    reviews = {r["review_id"]: r for r in log.tables["reviews"].select(
+        "review_id", "reviewed_at", "revised_rating", "revised_at", "removed_at").to_dicts()}
+    out: dict[str, datetime] = {}
+    for c in log.tables["cases"].select("case_id", "review_id").to_dicts():
+        r = reviews.get(c["review_id"])
+        if r is None:
+            continue
+        deadline = r["reviewed_at"] + 30 * _DAY
+        times = [t for t, ok in ((r["revised_at"], r["revised_rating"] == "positive"),
+                                 (r["removed_at"], True))
+                 if ok and t is not None and t <= deadline and t <= as_of]
+        if times:
+            out[c["case_id"]] = min(times)
+    return out
 
 
 def _amount(rng: np.random.Generator, kind: str, price: float | None, limit: float) -> float | None:
@@ -330,7 +381,7 @@ def _realise(rng: np.random.Generator, p: _Promise, scenario: str, how: str,
 
 
 def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
-              planted: dict[str, object]) -> Part:
+              planted: dict[str, object], changed: dict[str, datetime]) -> Part:
     """Tables and truth from the realised scenarios."""
     pays = sorted(pays, key=lambda f: (f.executed_at, f.shop, f.buyer, f.kind))
     fids = [f"FF{i + 1:06d}" for i in range(len(pays))]
@@ -361,6 +412,9 @@ def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
             flags.add("overpaid")
         if any(f.finding == "duplicate" for f in by_promise.get(p.promise_id, [])):
             flags.add("duplicate_payment")
+        changed_at = changed.get(p.case_id)
+        if got and changed_at is not None and min(f.executed_at for f in got) >= changed_at:
+            flags.add("paid_after_review_change")
         truth_p.append({"promise_id": p.promise_id, "status": status,
                         "flags": ";".join(sorted(flags)), "days_late": days_late,
                         "days_overdue": days_overdue})
@@ -394,7 +448,7 @@ def _assemble(promises: list[_Promise], pays: list[_Pay], as_of: datetime,
         "flag_counts": {
             flag: int(promise_truth["flags"].str.contains(flag).sum())
             for flag in ("conditional_on_review", "duplicate_payment", "over_authority",
-                         "overpaid")
+                         "overpaid", "paid_after_review_change")
         },
         "planted": planted,
     }

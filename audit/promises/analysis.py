@@ -33,12 +33,14 @@ import polars as pl
 
 from audit.core.dates import end_of_day
 from audit.data.schema import NON_MONETARY_KINDS
+from audit.promises.behaviour import event_order, review_changes
 
 if TYPE_CHECKING:
     from datetime import date, datetime
 
 Status = Literal["kept", "kept_late", "partial", "broken", "pending"]
-Flag = Literal["overpaid", "duplicate_payment", "over_authority", "conditional_on_review"]
+Flag = Literal["overpaid", "duplicate_payment", "over_authority", "conditional_on_review",
+               "paid_after_review_change"]
 Finding = Literal["matched", "duplicate", "unpromised"]
 Level = Literal["explicit", "order", "buyer"]
 Ageing = Literal["1-3", "4-7", "8-14", "15+"]
@@ -67,7 +69,9 @@ class PromiseAudit(NamedTuple):
 
     ``promises``: one row per promise (key ``promise_id``) in due order (due_at, promised_at,
     promise_id), the ``PROMISE_AUDIT_COLUMNS`` then shop_id, order_id, buyer_id, promised_at,
-    due_at, covered_at, owed_cny, amount_cny.
+    due_at, covered_at, owed_cny, amount_cny, and (issue 13, ``behaviour.event_order``)
+    first_paid_at, changed_at, event_order. The flag ``paid_after_review_change``: the first
+    assigned payment executed at or after the review was revised to positive or removed.
     ``payments``: one row per fulfilment executed by ``as_of`` (key ``fulfilment_id``) in
     execution order (executed_at, fulfilment_id), the ``PAYMENT_AUDIT_COLUMNS`` then shop_id,
     order_id, buyer_id, kind, executed_at, match_level.
@@ -137,10 +141,23 @@ def audit_promises(
     assigned = _match(prom, pay)
     per_promise = _coverage(prom, pay, assigned)
     dups = _duplicates(prom, pay, assigned, per_promise)
+    payments = _payment_results(prom.lazy(), pay.lazy(), assigned.lazy(), dups.lazy())
+    results = _promise_results(prom.lazy(), per_promise.lazy(), dups.lazy(), as_of)
     return PromiseAudit(
-        promises=_promise_results(prom.lazy(), per_promise.lazy(), dups.lazy(), as_of),
-        payments=_payment_results(prom.lazy(), pay.lazy(), assigned.lazy(), dups.lazy()),
+        promises=event_order(results, payments, _changes(cases, reviews, as_of)),
+        payments=payments,
     )
+
+
+def _changes(cases: pl.LazyFrame, reviews: pl.LazyFrame, as_of: datetime) -> pl.LazyFrame:
+    """Per case, when its review changed (``behaviour.review_changes``; issue 13).
+
+    A reviews table without the revision columns (a minimal test table) changes nothing.
+    """
+    names = set(reviews.collect_schema().names())
+    if {"reviewed_at", "revised_rating", "revised_at", "removed_at"} <= names:
+        return review_changes(cases, reviews, as_of=as_of)
+    return cases.select("case_id", changed_at=pl.lit(None, pl.Datetime("us")))
 
 
 #: Columns compared across tables; cast to String once so that a Categorical on one side

@@ -36,6 +36,7 @@ OUTPUT_FILES: dict[str, str] = {
     "promises": "promise_audit.csv",
     "payments": "payment_audit.csv",
     "actions": "promise_actions.xlsx",
+    "conditional": "conditional_evidence.csv",
 }
 
 
@@ -90,19 +91,30 @@ def load_and_analyse(data_dir: Path | str, *, as_of: str | None = None, month: s
 
 
 def excel_sheets(views: PromiseViews) -> dict[str, pl.DataFrame]:
-    """The promise action list's sheets (the pack labels the same frames in its language)."""
-    return {"promises": views.chase, "by_agent": views.chase_by_agent}
+    """The promise action list's sheets (the pack labels the same frames in its language).
+
+    ``conditional_found``: agents who did not declare conditional promises (the behaviour's
+    verdict is the only evidence); ``conditional_declared``: those who ticked
+    ``conditional_on_review`` at least once, listed apart (issue 13).
+    """
+    declared = views.conditional_evidence["declared_conditional"] > 0
+    return {"promises": views.chase, "by_agent": views.chase_by_agent,
+            "conditional_found": views.conditional_evidence.filter(~declared),
+            "conditional_declared": views.conditional_evidence.filter(declared)}
 
 
 def write_outputs(run: PromiseRun, out: Path) -> dict[str, Path]:
-    """Write ``OUTPUT_FILES`` into ``out``: the two audit CSVs and the action list."""
+    """Write ``OUTPUT_FILES`` into ``out``: the audit CSVs, the conditional evidence, the list."""
     written = {key: out / name for key, name in OUTPUT_FILES.items()}
     outputs.write_csv(run.audit.promises.select(PROMISE_AUDIT_COLUMNS).collect(),
                       written["promises"])
     outputs.write_csv(run.audit.payments.select(PAYMENT_AUDIT_COLUMNS).collect(),
                       written["payments"])
+    outputs.write_csv(run.views.conditional_evidence, written["conditional"])
     sheets = excel_sheets(run.views)
-    outputs.write_excel({"to chase": sheets["promises"], "by agent": sheets["by_agent"]},
+    outputs.write_excel({"to chase": sheets["promises"], "by agent": sheets["by_agent"],
+                         "conditional (found)": sheets["conditional_found"],
+                         "conditional (declared)": sheets["conditional_declared"]},
                         written["actions"])
     return written
 

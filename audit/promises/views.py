@@ -27,6 +27,7 @@ import polars as pl
 from audit.core.dates import in_month as day_in_month
 from audit.core.masking import mask_buyers
 from audit.promises.analysis import AGEING_BUCKETS, FLAGS, STATUSES, PromiseAudit
+from audit.promises.behaviour import EVIDENCE_COLUMNS, conditional_evidence
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,6 +45,26 @@ CHASE_COLUMNS: tuple[str, ...] = (
 CHASE_BY_AGENT_COLUMNS: tuple[str, ...] = (
     "agent_id", "agent_name", "promises", "owed_cny", "max_days_overdue",
 )
+
+
+#: Columns of ``conditional_evidence.csv`` and of the Excel sheets (issue 13): the agent, then
+#: ``behaviour.EVIDENCE_COLUMNS`` (counts, shares with their Wilson 95% bounds, verdict, reason).
+CONDITIONAL_COLUMNS: tuple[str, ...] = ("agent_id", "agent_name", *EVIDENCE_COLUMNS)
+
+
+def conditional_by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per agent with promises due: the evidence that compensation depends on the review.
+
+    ``behaviour.conditional_evidence`` over the audit's promises (which carry the order of
+    payment and review change); ``declared_conditional`` > 0 marks the agents who ticked
+    ``conditional_on_review`` in the log, listed apart from those found by behaviour alone.
+    """
+    return conditional_evidence(audit.promises, agents).select(CONDITIONAL_COLUMNS)
+
+
+def conditional_by_shop(audit: PromiseAudit) -> pl.LazyFrame:
+    """The same evidence per shop (shop_id, then ``behaviour.EVIDENCE_COLUMNS``)."""
+    return conditional_evidence(audit.promises, by="shop_id")
 
 
 def _fen(column: str) -> pl.Expr:
@@ -203,7 +224,9 @@ class PromiseViews:
 
     ``headline``: all promises audited, a :func:`promise_headline` dict plus ``to_chase`` and
     ``to_chase_cny`` (the chase list's rows and money); ``month_headline``: the promises made in
-    ``month`` (empty without a month), a :func:`promise_headline` dict.
+    ``month`` (empty without a month), a :func:`promise_headline` dict. ``conditional_evidence``
+    (:func:`conditional_by_agent`) and ``conditional_by_shop``: over every promise due, all
+    months (issue 13).
     """
 
     month: str | None
@@ -217,6 +240,8 @@ class PromiseViews:
     money_out: pl.DataFrame
     chase: pl.DataFrame
     chase_by_agent: pl.DataFrame
+    conditional_evidence: pl.DataFrame
+    conditional_by_shop: pl.DataFrame
 
 
 def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
@@ -225,7 +250,8 @@ def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
     chase = chase_list(audit, agents)
     frames = pl.collect_all([by_agent(audit, agents), by_kind(audit), ageing(audit),
                              flag_counts(audit), money_out_without_promise(audit), chase,
-                             chase_by_agent(chase)])
+                             chase_by_agent(chase), conditional_by_agent(audit, agents),
+                             conditional_by_shop(audit)])
     chase_df = frames[5]
     chase_numbers = {"to_chase": chase_df.height,
                      "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}

@@ -108,7 +108,8 @@ def event_order(
         never changed or the payment came first; ``paid_after_change``: the first payment at or
         after the change; ``changed_never_paid``; ``neither``), and ``flags`` with
         ``paid_after_review_change`` added exactly on the ``paid_after_change`` rows (sorted,
-        ``;``-joined, as the audit writes them).
+        ``;``-joined, as the audit writes them). Idempotent: the audit's promises
+        (``audit_promises`` already applies it) pass through unchanged.
     """
     first_paid = payments.filter(pl.col("finding") == "matched").group_by("promise_id").agg(
         first_paid_at=pl.col("executed_at").min()
@@ -126,12 +127,13 @@ def event_order(
         pl.when(pl.col("event_order") == "paid_after_change")
         .then(
             pl.concat_str([pl.col("flags").fill_null(""), pl.lit(FLAG)], separator=";")
-            .str.strip_chars(";").str.split(";").list.sort().list.join(";")
+            .str.strip_chars(";").str.split(";").list.unique().list.sort().list.join(";")
         )
         .otherwise(pl.col("flags"))
     )
     return (
-        promises.with_row_index("_row")
+        promises.drop("first_paid_at", "changed_at", "event_order", strict=False)
+        .with_row_index("_row")
         .join(first_paid, on="promise_id", how="left")
         .join(changes.unique("case_id"), on="case_id", how="left")
         .with_columns(event_order=order)

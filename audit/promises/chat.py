@@ -38,7 +38,7 @@ from pathlib import Path
 import opencc
 import polars as pl
 
-from audit.compensation_evidence.numbers import AMOUNT_INLINE, AMOUNT_RE, amount_value
+from audit.promises.amounts import AMOUNT_INLINE, AMOUNT_RE, amount_value
 
 #: Two agent messages to the same case this close together are one turn.
 SPLIT_GAP = timedelta(minutes=10)
