@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.promises.chat import detect_offers, normalise, offer_kinds, read_message
-from audit.promises.amounts import chinese_number, parse_amount
 from audit.data.schema import KINDS
 from audit.demo.messages import format_amount, spell_number
+from audit.promises.amounts import chinese_number, parse_amount
+from audit.promises.chat import detect_offers, normalise, offer_kinds, read_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import eval_chat_offers as ev  # noqa: E402

@@ -8,10 +8,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from audit.promises.chat import detect_offers
 from audit.demo import compensation, handling, world
 from audit.demo.generate import DemoSpec, _rng
 from audit.demo.messages import MESSAGE_COLUMNS, simulate_messages
+from audit.promises.chat import detect_offers
 
 if TYPE_CHECKING:
     from audit.demo.types import Part
