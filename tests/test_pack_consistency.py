@@ -187,3 +187,50 @@ def test_impact_card_equals_the_impact_page(pack) -> None:
                 assert row[2] == cards["explanation_lift"][0]
                 return
     pytest.fail("no explanation/conversion row on the impact page")
+
+
+@pytest.mark.slow
+def test_an_analysis_error_fails_the_pack_with_the_jobs_name(demo_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from audit.core.errors import AnalysisFailed
+    from audit.resolution import job as resolution_job
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        msg = "'NoneType' object has no attribute 'rate'"
+        raise AttributeError(msg)
+
+    monkeypatch.setattr(resolution_job, "analyse", broken)
+    with pytest.raises(AnalysisFailed, match=r"the resolution analysis of 2026-1\d failed: "
+                                             r"AttributeError"):
+        build_monthly_pack(demo_dir, month=MONTH, out=tmp_path, warm_kernels=False)
+    assert not (tmp_path / MONTH).exists()  # nothing half-built is left as the month's pack
+
+
+@pytest.mark.slow
+def test_each_analysis_runs_once_per_period(demo_dir: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.impact import job as impact_job
+    from audit.promises import job as promises_job
+    from audit.resolution import job as resolution_job
+
+    calls: list[tuple[str, str]] = []
+    for name, module in (("promises", promises_job), ("resolution", resolution_job),
+                         ("impact", impact_job)):
+        real = module.analyse
+
+        def counted(*args: object, _real=real, _name=name, **kwargs: object) -> object:
+            calls.append((_name, str(kwargs.get("month", "all data"))))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "analyse", counted)
+    result = build_monthly_pack(demo_dir, month=MONTH, out=tmp_path)
+    assert sorted(calls) == [("impact", "all data"), ("promises", "2026-09"),
+                             ("promises", MONTH), ("resolution", "2026-09"),
+                             ("resolution", MONTH)]
+    # The executed notebooks showed the pack's saved views (they ran no analysis of their own).
+    import nbformat
+
+    for nb in ("promises", "resolution", "impact"):
+        executed = nbformat.read(result.pack_dir / "notebooks" / f"{nb}.ipynb", as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["views_dir"]
