@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from audit.tiering.classify import OUTPUT_SCHEMA as TIER_SCHEMA
 from audit.tiering.classify import tier_reviews
 
 if TYPE_CHECKING:
@@ -29,13 +30,7 @@ IN_SCOPE_RATINGS: tuple[str, ...] = ("neutral", "negative")
 
 #: The columns of ``review_tiers.csv``, in order (the issue's contract).
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
-    "review_id": pl.String(),
-    "tier": pl.String(),
-    "tiers": pl.String(),
-    "confidence": pl.Float64(),
-    "evidence": pl.String(),
-    "log_category": pl.String(),
-    "agrees": pl.Boolean(),
+    **TIER_SCHEMA, "log_category": pl.String(), "agrees": pl.Boolean(),
 }
 
 
