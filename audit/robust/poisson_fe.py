@@ -16,7 +16,15 @@ Model, per item i (in group g(i)) and day t with ``valid[i, t]``::
 
 fitted by weighted Poisson pseudo-maximum likelihood (weights constant within an item), which
 is consistent for the conditional mean whatever the distribution of y (Santos Silva & Tenreyro
-2006); the variance is the item-clustered sandwich with the CR1 factor ``G / (G - 1)``.
+2006). The variance is item-clustered. With few items (a 120-item shop carries ~190 event-time
+and review-age coefficients) the CR1 sandwich ``G / (G - 1) sum s_g s_g'`` is too small: each
+item's residuals are pulled towards its own fit, and the simulations measured 87-88% coverage
+for a nominal 95%. Up to ``JACKKNIFE_MAX_CLUSTERS`` items it is therefore the cluster jackknife
+(CR3, MacKinnon, Nielsen & Webb 2023): each item's influence is taken with the Hessian *without*
+that item, ``(S - S_g)^{-1} s_g``, and the sum scaled by ``(G - 1) / G`` (the one-step
+delete-one-item estimate; exact for the linearised model). Above the threshold the two agree to
+within the leverage of one item (< 1% of the information each) and the per-item Hessians would
+cost more than the fit.
 """
 
 from __future__ import annotations
@@ -25,6 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+
+#: Up to this many item clusters the variance is the delete-one-item jackknife (CR3); above it the
+#: CR1 sandwich, which it approaches as an item's share of the information shrinks.
+JACKKNIFE_MAX_CLUSTERS = 2_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     item_weight: np.ndarray | None = None,
     tol: float = 1e-9,
     max_iter: int = 60,
+    jackknife_max_clusters: int = JACKKNIFE_MAX_CLUSTERS,
 ) -> PoissonFEFit:
     """Fit the model of the module docstring.
 
@@ -81,6 +96,9 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     item_weight
         Pseudo-likelihood weight per item (None: 1). Weighting items by the inverse of their size
         turns the orders-weighted average effect into a per-item (per-explanation) one.
+    jackknife_max_clusters
+        Up to this many item clusters the variance is the cluster jackknife (CR3), above it CR1
+        (see the module docstring).
     """
     n, t_days = y.shape
     k = x.shape[1]
@@ -200,12 +218,47 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         if cols.size:
             infl[mem] -= r[np.ix_(mem, cols)] @ blocks[g][0]
     s_inv = np.linalg.pinv(s_mat) if ks else np.zeros((0, 0))
-    infl = infl[items_used] @ s_inv
     n_cl = int(items_used.sum())
-    factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
+    jackknife = ks > 0 and 1 < n_cl <= jackknife_max_clusters
+    if jackknife:
+        blocks_q = [b[0] for b in blocks]
+        infl = _jackknife_influence(infl, s_mat, xs, u, group, idx, blocks_q, items_used)
+        factor = (n_cl - 1) / n_cl
+    else:
+        infl = infl[items_used] @ s_inv
+        factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
     cov_s = factor * infl.T @ infl
     beta_full = np.full(k, np.nan)
     beta_full[support] = beta
     cov_full = np.full((k, k), np.nan)
     cov_full[np.ix_(support, support)] = cov_s
     return PoissonFEFit(beta_full, cov_full, np.where(ok, mu, 0.0), ok, n_cl, converged, it)
+
+
+def _jackknife_influence(  # noqa: PLR0913 - the pieces of the fitted Newton system
+    score: np.ndarray, s_mat: np.ndarray, xs: sp.csr_matrix, u: np.ndarray, group: np.ndarray,
+    idx: list[np.ndarray], q: list[np.ndarray], items_used: np.ndarray,
+) -> np.ndarray:
+    """Per-item influence ``s_g' (S - S_g)^{-1}`` (rows: used items) for the CR3 variance.
+
+    ``S_g = sum_t u_gt xt_gt xt_gt'`` is item g's share of the partialled Hessian, with ``xt``
+    the covariates after the shop-day effects (``q``: their projection per shop) and the
+    u-weighted item mean are removed; the shares add up to ``S`` exactly.
+    """
+    t_days = u.shape[1]
+    ks = s_mat.shape[0]
+    out = np.zeros((int(items_used.sum()), ks))
+    with threadpool_limits(1):  # many small solves: threads only contend (30 s vs 2 s, loaded)
+        for row, i in enumerate(np.flatnonzero(items_used)):
+            out[row] = _leave_out(score[i], s_mat, xs[i * t_days:(i + 1) * t_days].toarray(),
+                                  u[i], idx[group[i]], q[group[i]])
+    return out
+
+
+def _leave_out(score: np.ndarray, s_mat: np.ndarray, xi: np.ndarray, ui: np.ndarray,
+               cols: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``(S - S_i)^{-1} s_i`` for one item (covariates ``xi``, weights ``ui`` by day)."""
+    if cols.size:
+        xi[cols] -= q
+    xi -= (ui @ xi) / ui.sum()
+    return _solve(s_mat - (xi * ui[:, None]).T @ xi, score)
