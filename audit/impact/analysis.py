@@ -94,9 +94,11 @@ def check_window(window: int) -> int:
     return window
 
 
-def _collect(frame: pl.LazyFrame | pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _collect(frame: pl.LazyFrame | pl.DataFrame, columns: list[str],
+             optional: tuple[str, ...] = ()) -> pl.DataFrame:
     lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    return lazy.select(columns).collect()
+    names = set(lazy.collect_schema().names())
+    return lazy.select([c for c in columns if c not in optional or c in names]).collect()
 
 
 def _pct(x: float) -> float | None:
@@ -162,7 +164,8 @@ def estimate_impact(  # noqa: PLR0913 - the job's knobs, all keyword-only
     sales_df = _collect(sales, ["shop_id", "item_id", "date", "visitors", "orders",
                                 "review_page_views"])
     reviews_df = _collect(reviews, ["review_id", "shop_id", "item_id", "rating", "reviewed_at",
-                                    "explained_at", "revised_rating", "revised_at", "removed_at"])
+                                    "explained_at", "revised_rating", "revised_at", "removed_at"],
+                          optional=("review_id",))  # only to join the tiers
     sales_df, reviews_df = for_shop(sales_df, shop), for_shop(reviews_df, shop)
     stacked, stacked_study, paths = _stacked(sales_df, reviews_df, events=events, window=window,
                                              n_boot=n_boot, seed=seed, min_items=min_items,
@@ -319,8 +322,11 @@ def _study_rows(event: str, metric: str, est: Estimate, thin: bool) -> pl.DataFr
 
 
 def headline_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """The headline rows of a summary or event-study frame: the panel design, orders-weighted,
-    all explanations (one per event and metric; per day in the event study)."""
+    """The headline rows of a summary or event-study frame (one per event and metric).
+
+    Headline = the whole-panel design, orders-weighted, all explanations (per day in the event
+    study, which has no group).
+    """
     keep = (pl.col("design") == PANEL) & (pl.col("estimand") == HEADLINE_ESTIMAND)
     if "group" in frame.columns:
         keep &= pl.col("group") == HEADLINE_GROUP

@@ -405,7 +405,7 @@ def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int],  # noq
                 ) -> list[dict[str, object]]:
     lead_cols = [col[f"{event}_lead{h}"] for h in range(-leads, 0)]
     plc, plc_se = _combine(fit, x, lead_cols)
-    lb = [c for c in lead_cols if np.isfinite(fit.beta[c])]
+    lb = [c for c in lead_cols if np.isfinite(fit.beta[c]) and np.isfinite(fit.cov[c, c])]
     if lb:
         b = fit.beta[lb]
         wald = float(b @ np.linalg.pinv(fit.cov[np.ix_(lb, lb)]) @ b)

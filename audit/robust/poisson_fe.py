@@ -35,7 +35,6 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-
 #: Up to this many item clusters the variance is the delete-one-item jackknife (CR3); above it the
 #: CR1 sandwich, which it approaches as an item's share of the information shrinks.
 JACKKNIFE_MAX_CLUSTERS = 2_000
@@ -228,6 +227,14 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         infl = infl[items_used] @ s_inv
         factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
     cov_s = factor * infl.T @ infl
+    # A coefficient carried by a single item has no clustered variance (dropping that item
+    # leaves it unidentified): NaN, so nothing built on it gets an interval.
+    item_cols = item_ind.T[items_used] @ (abs(xs) if ks else xs)
+    lonely = np.asarray((item_cols > 0).sum(axis=0)).ravel() < 2  # noqa: PLR2004
+    cov_s[lonely, :] = np.nan
+    cov_s[:, lonely] = np.nan
+    if not converged:
+        cov_s[:] = np.nan
     beta_full = np.full(k, np.nan)
     beta_full[support] = beta
     cov_full = np.full((k, k), np.nan)
