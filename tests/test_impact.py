@@ -174,8 +174,11 @@ def test_known_lift_is_covered_and_excludes_zero(demo_result):
     assert row["ci_low_pct"] <= truth <= row["ci_high_pct"]
     assert row["ci_low_pct"] > 0
     assert row["verdict"] == "lift"
-    assert row["n_treated"] >= 100
-    assert row["n_control"] >= 100
+    assert row["n_treated"] >= 100  # items with an explanation (the demo explains on all)
+    stacked = _row(result, "explanation", "conversion", design=STACKED)
+    assert stacked["ci_low_pct"] <= truth <= stacked["ci_high_pct"]
+    assert stacked["verdict"] == "lift"  # the robustness row agrees
+    assert stacked["n_control"] >= 100
 
 
 def test_traffic_is_not_moved(demo_result):
@@ -320,7 +323,8 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert "Traffic (visitors) moved too" in text
     thin = result.summary.with_columns(verdict=pl.lit(THIN))
     assert verdict_text(result._replace(summary=thin)).startswith("**Too thin to answer.**")
-    assert "per explanation" in text  # the estimand is said, with its alternative
+    assert "weighted by the shop's orders" in text  # the estimand is said, with its alternative
+    assert "Counting each event equally instead: +" in text
     assert "Sensitivity:" in text
     assert "same-day matched comparison" in text
     table = display_summary(result, lang="zh")

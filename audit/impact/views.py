@@ -37,12 +37,12 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
         rows.append({
             "event": label(f"impact.event.{r['event']}", lang),
             "metric": label(f"impact.metric.{r['metric']}", lang),
-            "design": label(f"impact.design.{r['design']}", lang),
-            "estimand": label(f"impact.estimand.{r['estimand']}", lang),
-            "explanations": label(f"impact.group.{r['group']}", lang),
             "estimate": _pct(r["estimate_pct"]),
             "95% interval": (DASH if r["ci_low_pct"] is None
                              else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
+            "design": label(f"impact.design.{r['design']}", lang),
+            "estimand": label(f"impact.estimand.{r['estimand']}", lang),
+            "explanations": label(f"impact.group.{r['group']}", lang),
             "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
             "pre-trend p": DASH if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
             "placebo": _pct(r["placebo_estimate_pct"]),

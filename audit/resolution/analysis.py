@@ -186,7 +186,8 @@ def _with_expected(cohort: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _mutually_adjusted(by_agent: pl.LazyFrame, cohort: pl.LazyFrame) -> pl.LazyFrame:
+def _mutually_adjusted(by_agent: pl.LazyFrame, cohort: pl.LazyFrame,
+                       reviews: pl.LazyFrame) -> pl.LazyFrame:
     """The agent comparison from one model with every agent and every case-mix cell (issue 14).
 
     :func:`audit.robust.agent_model.compare_agents`: log P(resolved) = shop x category x rating
@@ -203,7 +204,9 @@ def _mutually_adjusted(by_agent: pl.LazyFrame, cohort: pl.LazyFrame) -> pl.LazyF
       95% interval, widened for the uncertainty of the prior variance; ``rank`` is on it.
     * ``prior_mean`` (1: the average agent) and ``prior_var`` (of the log ratio), for the record.
     """
-    model = compare_agents(cohort.filter(pl.col("agent_id").is_not_null()))
+    rated = cohort.filter(pl.col("agent_id").is_not_null()).join(
+        reviews.select("review_id", "rating"), on="review_id", how="left")
+    model = compare_agents(rated)
     cols = model.lazy().select(
         "agent_id", "mix_adjusted_ratio", "ratio_ci_low", "ratio_ci_high", "shrunk_ratio",
         "shrunk_ci_low", "shrunk_ci_high", "rank", prior_mean=pl.lit(1.0),
@@ -267,7 +270,7 @@ def analyse_resolution(
         )
     )
     by_agent = (
-        _mutually_adjusted(by_agent, cohort)
+        _mutually_adjusted(by_agent, cohort, reviews)
         .pipe(_sla_share)
         .join(agents.select("agent_id", "agent_name", "level"), on="agent_id", how="left")
         .sort("rank", "agent_id", nulls_last=True)

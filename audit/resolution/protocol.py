@@ -114,7 +114,7 @@ def case_facts(
         review), and :func:`contact_summary`'s columns (null for a case never contacted).
     """
     rev = reviews.select(
-        "review_id", "shop_id", "buyer_id", "rating", "reviewed_at", "explained_at",
+        "review_id", "shop_id", "buyer_id", "reviewed_at", "explained_at",
         explanation_chars=pl.col("explanation_text").str.len_chars(),
         **review_evidence(as_of=as_of),
         has_review=pl.lit(True),

@@ -414,7 +414,9 @@ def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int],  # noq
         pre_p = np.nan
     half = max(leads // 2, 1)
     blocks = [lead_cols[:half], lead_cols[half:]] if leads > 1 else [lead_cols]
-    pre_dev = max((abs(np.log1p(_combine(fit, x, b)[0])) for b in blocks if b), default=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a -100% block: no bound (inf/nan)
+        pre_dev = max((abs(np.log1p(_combine(fit, x, b)[0])) for b in blocks if b),
+                      default=0.0)
     tq_check = stats.t.ppf(1 - CHECK_LEVEL / 2, _dof(fit, count))
     rows = []
     for grp in GROUPS:

@@ -20,11 +20,14 @@ is consistent for the conditional mean whatever the distribution of y (Santos Si
 and review-age coefficients) the CR1 sandwich ``G / (G - 1) sum s_g s_g'`` is too small: each
 item's residuals are pulled towards its own fit, and the simulations measured 87-88% coverage
 for a nominal 95%. Up to ``JACKKNIFE_MAX_CLUSTERS`` items it is therefore the cluster jackknife
-(CR3, MacKinnon, Nielsen & Webb 2023): each item's influence is taken with the Hessian *without*
-that item, ``(S - S_g)^{-1} s_g``, and the sum scaled by ``(G - 1) / G`` (the one-step
-delete-one-item estimate; exact for the linearised model). Above the threshold the two agree to
-within the leverage of one item (< 1% of the information each) and the per-item Hessians would
-cost more than the fit.
+(CR3, MacKinnon, Nielsen & Webb 2023) in its one-step form: each item's influence is taken
+with the partialled Hessian *without* that item, ``(S - S_g)^{-1} s_g``, and the sum scaled by
+``(G - 1) / G``. The shop-day effects' partialling is that of the full sample (redoing it without
+the item would need one T x T solve per item); the unit test measures the result 10-14% below
+the brute-force jackknife (refits) and well above CR1 on a panel of 15 items per shop, and the
+simulations' 120-item shop (40 per shop) covers 95% pooled with it. Above the threshold the
+corrections are within one item's share of the information and the per-item Hessians would cost
+more than the fit.
 """
 
 from __future__ import annotations
