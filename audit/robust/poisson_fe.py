@@ -20,14 +20,12 @@ is consistent for the conditional mean whatever the distribution of y (Santos Si
 and review-age coefficients) the CR1 sandwich ``G / (G - 1) sum s_g s_g'`` is too small: each
 item's residuals are pulled towards its own fit, and the simulations measured 87-88% coverage
 for a nominal 95%. Up to ``JACKKNIFE_MAX_CLUSTERS`` items it is therefore the cluster jackknife
-(CR3, MacKinnon, Nielsen & Webb 2023) in its one-step form: each item's influence is taken
-with the partialled Hessian *without* that item, ``(S - S_g)^{-1} s_g``, and the sum scaled by
-``(G - 1) / G``. The shop-day effects' partialling is that of the full sample (redoing it without
-the item would need one T x T solve per item); the unit test measures the result 10-14% below
-the brute-force jackknife (refits) and well above CR1 on a panel of 15 items per shop, and the
-simulations' 120-item shop (40 per shop) covers 95% pooled with it. Above the threshold (300
-items) CR1 already covered 92-98% in the 600-item simulations, and the per-item Hessians would
-cost more than the fit.
+(CR3, MacKinnon, Nielsen & Webb 2023) in its one-step form: each item's influence is one Newton
+step of the fit without that item, from the full fit, with the item's shop-day block updated
+too (the item leaves its shop's day effects), and the sum scaled by ``(G - 1) / G``. The unit
+test holds it to brute-force refits without each item (within 1%). Above the threshold (300
+items) CR1 already covered 92-98% in the 600-item simulations, and the per-item T x T solves
+would cost more than the fit.
 """
 
 from __future__ import annotations
@@ -183,7 +181,8 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         for g in range(n_groups):
             cols, mem = idx[g], members[g]
             if cols.size == 0:
-                blocks.append((np.zeros((0, ks)), np.zeros(0)))
+                blocks.append((np.zeros((0, ks)), np.zeros(0), np.zeros((0, 0)),
+                               np.zeros((0, ks))))
                 continue
             ug = u[np.ix_(mem, cols)]
             a_g = np.diag(ug.sum(axis=0)) - (ug * inv_u[mem, None]).T @ ug
@@ -192,13 +191,13 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
             q_g, a_inv_g = sol[:, :ks], sol[:, ks]
             s_mat -= b_g.T @ q_g
             rhs -= b_g.T @ a_inv_g
-            blocks.append((q_g, a_inv_g))
+            blocks.append((q_g, a_inv_g, a_g, b_g))
         d_beta = _solve(s_mat, rhs) if ks else np.zeros(0)
         d_gamma = np.zeros_like(gamma)
         for g in range(n_groups):
             cols = idx[g]
             if cols.size:
-                q_g, a_inv_g = blocks[g]
+                q_g, a_inv_g = blocks[g][:2]
                 d_gamma[g, cols] = a_inv_g - q_g @ d_beta
         step = 1.0
         while True:
@@ -224,8 +223,7 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     n_cl = int(items_used.sum())
     jackknife = ks > 0 and 1 < n_cl <= jackknife_max_clusters
     if jackknife:
-        blocks_q = [b[0] for b in blocks]
-        infl = _jackknife_influence(infl, s_mat, xs, u, group, idx, blocks_q, items_used)
+        infl = _jackknife_influence(s_beta, r, s_mat, xs, u, group, idx, blocks, items_used)
         factor = (n_cl - 1) / n_cl
     else:
         infl = infl[items_used] @ s_inv
@@ -247,29 +245,37 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
 
 
 def _jackknife_influence(  # noqa: PLR0913 - the pieces of the fitted Newton system
-    score: np.ndarray, s_mat: np.ndarray, xs: sp.csr_matrix, u: np.ndarray, group: np.ndarray,
-    idx: list[np.ndarray], q: list[np.ndarray], items_used: np.ndarray,
+    score: np.ndarray, r: np.ndarray, s_mat: np.ndarray, xs: sp.csr_matrix, u: np.ndarray,
+    group: np.ndarray, idx: list[np.ndarray], blocks: list[tuple[np.ndarray, ...]],
+    items_used: np.ndarray,
 ) -> np.ndarray:
-    """Per-item influence ``s_g' (S - S_g)^{-1}`` (rows: used items) for the CR3 variance.
+    """Per-item influence on beta of the one-step delete-one-item fit (rows: used items).
 
-    ``S_g = sum_t u_gt xt_gt xt_gt'`` is item g's share of the partialled Hessian, with ``xt``
-    the covariates after the shop-day effects (``q``: their projection per shop) and the
-    u-weighted item mean are removed; the shares add up to ``S`` exactly.
+    Without item g the shop-day block of its shop changes too: ``A - A_g`` and ``B - B_g``
+    (item-demeaned), so the Schur complement without the item is
+    ``S + B'A^{-1}B - C_g - (B - B_g)'(A - A_g)^{-1}(B - B_g)`` and the item's score is
+    partialled with the shop-day projection of the sample without it.
     """
     t_days = u.shape[1]
-    ks = s_mat.shape[0]
-    out = np.zeros((int(items_used.sum()), ks))
+    out = np.zeros((int(items_used.sum()), s_mat.shape[0]))
     with threadpool_limits(1):  # many small solves: threads only contend (30 s vs 2 s, loaded)
         for row, i in enumerate(np.flatnonzero(items_used)):
-            out[row] = _leave_out(score[i], s_mat, xs[i * t_days:(i + 1) * t_days].toarray(),
-                                  u[i], idx[group[i]], q[group[i]])
+            g = group[i]
+            cols = idx[g]
+            q_g, _, a_g, b_g = blocks[g]
+            xi = xs[i * t_days:(i + 1) * t_days].toarray()
+            ui = u[i]
+            tot = ui.sum()
+            m_i = ui @ xi
+            c_i = (xi * ui[:, None]).T @ xi - np.outer(m_i, m_i) / tot
+            s_minus = s_mat - c_i
+            s_b = score[i].copy()
+            if cols.size:
+                uc = ui[cols]
+                a_m = a_g - (np.diag(uc) - np.outer(uc, uc) / tot)
+                b_m = b_g - ((xi[cols] * uc[:, None]) - np.outer(uc, m_i) / tot)
+                sol = _solve(a_m, np.column_stack([b_m, r[i, cols]]))
+                s_minus += b_g.T @ q_g - b_m.T @ sol[:, :-1]
+                s_b -= b_m.T @ sol[:, -1]
+            out[row] = _solve(s_minus, s_b)
     return out
-
-
-def _leave_out(score: np.ndarray, s_mat: np.ndarray, xi: np.ndarray, ui: np.ndarray,
-               cols: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """``(S - S_i)^{-1} s_i`` for one item (covariates ``xi``, weights ``ui`` by day)."""
-    if cols.size:
-        xi[cols] -= q
-    xi -= (ui @ xi) / ui.sum()
-    return _solve(s_mat - (xi * ui[:, None]).T @ xi, score)
