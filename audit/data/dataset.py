@@ -263,12 +263,14 @@ def _empty_quarantine(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
+def write_quarantine(ds: Dataset, out_dir: Path | str, *, for_owner: bool = False
+                     ) -> list[Path]:
     """Write each present table's quarantined rows to ``out_dir/quarantine/<table>.csv``.
 
-    The files are for the data owner to fix the export, so values are written as they were
-    read (buyer ids are NOT masked here, unlike every report). Tables without quarantined
-    rows get a header-only file, so an old file never lingers.
+    Buyers are masked as in every output, except with ``for_owner`` (``review-audit
+    validate``, run by the data owner to fix the export: values as they were read). Formula
+    text is neutralised either way (:func:`audit.data.outputs.safe_frame`). Tables without
+    quarantined rows get a header-only file, so an old file never lingers.
 
     Returns
     -------
@@ -281,7 +283,8 @@ def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
         if name in ds.absent:
             continue
         path = folder / f"{name}.csv"
-        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
+        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path,
+                          mask=not for_owner)
         written.append(path)
     return written
 

@@ -85,7 +85,7 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         raise RuntimeError(msg)
     out_dir = Path(out_dir)
     for name in TABLES:
-        outputs.write_csv(tables[name], out_dir / f"{name}.csv")
+        outputs.write_csv(tables[name], out_dir / f"{name}.csv", mask=False)
     truth_dir = out_dir / "truth"
     facts: dict[str, object] = {
         "spec": asdict(spec),
@@ -96,11 +96,11 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
             "as_of": period.as_of.isoformat(),
         },
     }
-    outputs.write_csv(the_world.items, truth_dir / "items.csv")
-    outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv")
+    outputs.write_csv(the_world.items, truth_dir / "items.csv", mask=False)
+    outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv", mask=False)
     for part_name, part in parts.items():
         for name, df in part.truth.items():
-            outputs.write_csv(df, truth_dir / f"{name}.csv")
+            outputs.write_csv(df, truth_dir / f"{name}.csv", mask=False)
         if part.facts:
             facts[part_name] = part.facts
     outputs.write_json(facts, truth_dir / "facts.json")

@@ -32,7 +32,6 @@ import polars as pl
 
 from audit.core.errors import NotebookFailed, ParameterError
 from audit.core.labels import label
-from audit.core.masking import mask_buyers
 from audit.core.resources import shipped_folder
 from audit.data import outputs
 from audit.pack.analyses import analyse_month, save_month_views
@@ -151,7 +150,7 @@ def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
-            outputs.write_csv(mask_buyers(frame), path)
+            outputs.write_csv(frame, path)  # masked by the writer
             written.append(path)
     return written
 
