@@ -28,6 +28,7 @@ class AnalysisFailed(AuditError):
 
 
 class OutputError(AuditError):
-    """An output could not be written (read-only folder, a file where a folder should be, full
-    disk): one line naming the path; the CLI exits with code 2.
+    """An output could not be written: one line naming the path; the CLI exits with code 2.
+
+    A read-only folder, a file where a folder should be, a full disk.
     """

@@ -51,7 +51,8 @@ def mask_expr(column: str) -> pl.Expr:
 
 
 #: Between two digits of a phone number as people write it: nothing, or up to two of space,
-#: hyphen, dot, slash (ASCII or full-width): ``138-1234-5678``, ``138 1234 5678``, ``138.1234.5678``.
+#: hyphen, dot, slash (ASCII or full-width): ``138-1234-5678``, ``138 1234 5678``,
+#: ``138.1234.5678``.
 _SEP_CHARS = "[ \t\u00a0\u3000\\-\u2010-\u2015\uff0d.\uff0e/_]{0,2}"
 _SEP = f"({_SEP_CHARS})"
 #: An optional country code before it: ``+86``, ``0086``, ``(+86)``, ``86`` (full-width too).

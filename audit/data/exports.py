@@ -468,8 +468,9 @@ _THOUSANDS = r"^[+\-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"
 
 
 def _number_text(s: pl.Expr) -> pl.Expr:
-    """Number text without currency marks (``¥``, ``元``) and thousands commas; any other comma
-    is kept, so the value does not parse and is quarantined (``ambiguous_comma``).
+    """Number text without currency marks (``¥``, ``元``) and thousands commas.
+
+    Any other comma is kept, so the value does not parse and is quarantined (``ambiguous_comma``).
     """
     marks = "|".join(re.escape(m) for m in aliases()["amount_marks"] if m != ",")
     t = s.str.to_lowercase().str.replace_all(marks, "").str.strip_chars()

@@ -124,7 +124,6 @@ def write_json(obj: object, path: Path) -> None:
 def write_excel(sheets: dict[str, pl.DataFrame], path: Path, *, mask: bool = True) -> None:
     """Write one worksheet per ``safe_frame`` (sheet names at most 31 characters), autofit."""
     import xlsxwriter
-
     from xlsxwriter.exceptions import FileCreateError
 
     with _writing(path):

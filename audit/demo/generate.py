@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +85,12 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         msg = f"demo parts produced no table for: {', '.join(missing)}"
         raise RuntimeError(msg)
     out_dir = Path(out_dir)
+    # Each export is dated its export day (the file's modification time), as a real export
+    # would be: the reader quarantines anything dated after it.
+    exported = datetime.combine(period.export_date, time(23, 59)).timestamp()
     for name in TABLES:
         outputs.write_csv(tables[name], out_dir / f"{name}.csv", mask=False)
+        os.utime(out_dir / f"{name}.csv", (exported, exported))
     truth_dir = out_dir / "truth"
     facts: dict[str, object] = {
         "spec": asdict(spec),
