@@ -172,25 +172,24 @@ def _swallowed_lines(path: Path, data: bytes, width: int) -> str | None:
     """Where a quote opened in one cell runs over the rows after it, in words, or None.
 
     A quoted cell may span lines (multi-line review text), so lines != rows is not an error in
-    itself; it is when a line inside one cell looks like a whole row of the file (as many
+    itself; it is when a line inside one record looks like a whole row of the file (as many
     separators as the header), which is what one stray ``"`` does to the rows after it.
     """
     text = data.decode("utf-8")
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a swallowing cell is long
     reader = csv.reader(io.StringIO(text, newline=""))
+    physical = text.split("\n")
     start = 1
     try:
         for record in reader:
             end = reader.line_num
-            if end > start:
-                for value in record:
-                    inner = value.split("\n")[1:]
-                    if any(line.count(",") >= width - 1 for line in inner):
-                        until = (f"until line {end}" if end < text.count("\n")
-                                 else "before the end of the file")
-                        return (f"{path.name}: line {start}: a quote (\") opened there is not "
-                                f"closed {until}, so {end - start} line(s) after it would be "
-                                f"read as one cell; close or remove the quote")
+            # A record over several lines, one of which (after its first) has a row's worth
+            # of separators: a stray quote, not a multi-line review.
+            if end > start and record:
+                if any(line.count(",") >= width - 1 for line in physical[start:end]):
+                    return (f"{path.name}: line {start}: a quote (\") opened in a cell there "
+                            f"is not closed on that line, so the rows after it would be read "
+                            f"as one cell; close or remove the quote")
             start = end + 1
     except csv.Error as exc:
         return f"{path.name}: line {start}: {exc}; check the quotes (\") on that line"
