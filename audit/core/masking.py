@@ -62,7 +62,7 @@ _COUNTRY = ("((?:[(\uff08]?(?:[+\uff0b]|00|\uff10\uff10)?(?:86|\uff18\uff16)[)\u
 #: the text's edge) on each side, so the 11 digits are not part of a longer number such as an
 #: order id. ``\d`` is Unicode here, so full-width digits (``１３８…``) count. Rust's regex has
 #: no look-around, so the neighbours are captured and put back.
-_PHONE_IN_TEXT = ("(^|\\D)" + _COUNTRY + "([1\uff11])" + _SEP + "([3-9\uff13-\uff19])" + _SEP
+_PHONE_IN_TEXT = ("(^|\\D)" + _COUNTRY + "([1\uff11])" + _SEP + "(\\d)" + _SEP
                   + _SEP.join(["(\\d)"] * 9) + "(\\D|$)")
 #: Digits 4-7 become ``*``; everything else (separators, country code, neighbours) stays.
 _PHONE_MASKED = ("${1}${2}${3}${4}${5}${6}${7}${8}*${10}*${12}*${14}*${16}"
