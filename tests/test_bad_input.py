@@ -350,3 +350,14 @@ def test_sigterm_removes_the_build_folder(tmp_path: Path) -> None:
     assert info.value.code == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_masking_twice_changes_nothing() -> None:
+    """Every writer masks again what the views masked: the second pass must be a no-op."""
+    from audit.core.masking import mask_buyers
+
+    df = pl.DataFrame({"buyer_id": ["13812345678", "tb_12345", "ab", "x"],
+                       "review_text": ["+86 138-1234-5678", "li@qq.com", "ok", None]})
+    once = mask_buyers(df)
+    assert mask_buyers(once).equals(once)
+    assert once["buyer_id"].to_list() == ["138****5678", "t***5", "a*", "*"]
