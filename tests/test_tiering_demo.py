@@ -167,3 +167,34 @@ def test_text_tier_breaches_on_the_page_are_the_truth(demo_dir: Path, october) -
     assert set(shown.select("case_id", "agent_id").rows()) == truth
     assert shown.height == len(truth) > 0
     assert october.headline["breaches"] == october.breaches.height
+
+
+def test_review_text_in_the_log_vs_text_list_is_masked_and_escaped(demo_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    import shutil
+
+    from builders.notebooks import PLANTED_PHONE_TEXT, SCRIPT
+
+    from audit.core.charts import table_html
+    from audit.resolution.job import load_and_analyse
+    from audit.resolution.views import display_frame
+
+    data = tmp_path / "d"
+    shutil.copytree(demo_dir, data, ignore=shutil.ignore_patterns("truth"))
+    cases, true = _cohort(demo_dir, "2026-10")
+    target = next(c["review_id"] for c in cases if true[c["case_id"]] != c["category"])
+    reviews = pl.read_csv(data / "reviews.csv", infer_schema=False)
+    planted = pl.lit(f"{SCRIPT} 电话 {PLANTED_PHONE_TEXT} ") + pl.col("review_text")
+    reviews.with_columns(pl.when(pl.col("review_id") == target).then(planted)
+                         .otherwise(pl.col("review_text")).alias("review_text")
+                         ).write_csv(data / "reviews.csv")
+    run, _ = load_and_analyse(data, month="2026-10")
+    listed = run.views.log_vs_text_cases.filter(pl.col("review_id") == target)
+    assert listed.height == 1
+    for lang in ("en", "zh"):
+        page = table_html(display_frame(run.views.log_vs_text_cases, "log_vs_text_cases",
+                                        lang=lang))
+        assert "<script>" not in page
+        assert "&lt;script&gt;" in page
+        assert PLANTED_PHONE_TEXT not in page
+        assert f"{PLANTED_PHONE_TEXT[:3]}****{PLANTED_PHONE_TEXT[-4:]}" in page
