@@ -78,8 +78,13 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
     tables = {name: df for part in parts.values() for name, df in part.tables.items()}
     # Planted last, from its own stream: the hard cases logged as easy ones (issue 11). The
     # simulation above ran on the true categories; only the written log is wrong.
+    true_cases = tables["cases"]
     tables["cases"], mislabelled = mislabel.plant_mislabels(
-        _rng(spec, "mislabel"), tables["cases"], tables["reviews"], tables["agents"])
+        _rng(spec, "mislabel"), true_cases, tables["agents"])
+    log.truth["protocol_breaches"] = mislabel.routing_truth(
+        log.truth["protocol_breaches"], true_cases, tables["cases"], tables["agents"])
+    log.facts["breaches"] = dict(
+        log.truth["protocol_breaches"].group_by("check").len().sort("check").iter_rows())
     missing = [t for t in TABLES if t not in tables]
     if missing:
         msg = f"demo parts produced no table for: {', '.join(missing)}"
