@@ -171,14 +171,16 @@ def compare_agents(
     post_sd = np.sqrt(shrink * se**2)
     # Uncertainty in tau2 itself (Morris 1983): widen by the variance of the shrinkage factor.
     post_sd = np.sqrt(post_sd**2 + (2.0 / max(a_n - 3, 1)) * ((1 - shrink) * theta) ** 2)
+    with np.errstate(over="ignore"):  # an agent with almost no expected cases: bound = inf
+        ratio_hi, shrunk_hi = np.exp(theta + z * se), np.exp(post + z * post_sd)
     res = pl.DataFrame({
         "agent_id": agents,
         "mix_adjusted_ratio": np.exp(theta),
         "ratio_ci_low": np.exp(theta - z * se),
-        "ratio_ci_high": np.exp(theta + z * se),
+        "ratio_ci_high": ratio_hi,
         "shrunk_ratio": np.exp(post),
         "shrunk_ci_low": np.exp(post - z * post_sd),
-        "shrunk_ci_high": np.exp(post + z * post_sd),
+        "shrunk_ci_high": shrunk_hi,
         "prior_sd": np.full(a_n, np.sqrt(tau2)),
     })
     res = res.with_columns(rank=pl.col("shrunk_ratio").rank("min", descending=True)
