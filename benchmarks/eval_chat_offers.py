@@ -112,7 +112,7 @@ def main(show_errors: str | None = None) -> None:
     pred = predictions(load_lines())
     with pl.Config(tbl_rows=-1, tbl_width_chars=160, fmt_str_lengths=60,
                    tbl_hide_dataframe_shape=True):
-        for part in ("dev", "heldout"):
+        for part in ("dev", "heldout", "heldout2"):
             sub = pred.filter(pl.col("split") == part)
             print(f"\n== {part}: {sub.height} lines ==")
             print(scores(sub))

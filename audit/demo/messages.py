@@ -288,6 +288,14 @@ def simulate_messages(
     return _assemble(rng, msgs, truth, sorted(hidden))
 
 
+def demo_messages(rng: np.random.Generator, log: Part, money: Part, period: DemoPeriod) -> Part:
+    """The demo's chat part: :func:`simulate_messages` with the compensation part's planted
+    hidden-conditional agents, whose every chat offer is tied to the review (issue 13)."""
+    planted = money.facts.get("planted", {})
+    return simulate_messages(rng, log, money, period,
+                             conditional_agents=planted.get("hidden_conditional_agent_ids", ()))
+
+
 def _assemble(
     rng: np.random.Generator, msgs: list[_Msg], truth: list[tuple[int, dict]], hidden: list[str]
 ) -> Part:
