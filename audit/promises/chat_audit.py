@@ -49,6 +49,11 @@ CHAT_OFFER_COLUMNS: tuple[str, ...] = (
     "message_id", "case_id", "agent_id", "sent_at", "kind", "amount_cny", "conditional",
     "evidence", "finding",
 )
+CHAT_OFFER_SCHEMA: dict[str, pl.DataType] = {
+    "message_id": pl.String(), "case_id": pl.String(), "agent_id": pl.String(),
+    "sent_at": pl.Datetime("us"), "kind": pl.String(), "amount_cny": pl.Float64(),
+    "conditional": pl.Boolean(), "evidence": pl.String(), "finding": pl.String(),
+}
 
 
 def link_cases(messages: pl.LazyFrame, cases: pl.LazyFrame, reviews: pl.LazyFrame
@@ -82,8 +87,9 @@ def chat_offers(messages: pl.LazyFrame, cases: pl.LazyFrame, reviews: pl.LazyFra
     Returns
     -------
     pl.LazyFrame
-        ``CHAT_OFFER_COLUMNS`` then shop_id and buyer_id (masked: the chase list shows whom to
-        pay), one row per (message, kind offered), in (sent_at, message_id, kind) order.
+        ``CHAT_OFFER_COLUMNS`` then shop_id, buyer_id (masked) and order_id (of the case's
+        review; the chase list shows whom to pay), one row per (message, kind offered), in
+        (sent_at, message_id, kind) order.
     """
     msgs = link_cases(messages.filter(pl.col("sent_at") <= as_of), cases, reviews)
     offers = detect_offers(msgs).join(
@@ -103,8 +109,11 @@ def chat_offers(messages: pl.LazyFrame, cases: pl.LazyFrame, reviews: pl.LazyFra
         .when(pl.col("declared")).then(pl.lit("conditional_declared"))
         .otherwise(pl.lit("conditional_not_declared"))
     )
+    orders = cases.join(reviews.select("review_id", "order_id"), on="review_id").select(
+        "case_id", "order_id")
     out = (offers.join(matched, on=["message_id", "kind"], how="left")
+           .join(orders, on="case_id", how="left")
            .with_columns(finding.alias("finding"))
-           .select(*CHAT_OFFER_COLUMNS, "shop_id", "buyer_id")
+           .select(*CHAT_OFFER_COLUMNS, "shop_id", "buyer_id", "order_id")
            .sort("sent_at", "message_id", "kind"))
     return mask_buyers(out)
