@@ -4,7 +4,10 @@ Assembled from the jobs' views only (no rule or number is derived here; buyers a
 masked in the views):
 
 - ``promises_to_chase.xlsx``: :attr:`audit.promises.views.PromiseViews.chase` (every broken or
-  partly kept promise as of the audit date, of any month) and its per-agent summary;
+  partly kept promise as of the audit date, of any month, and every offer promised in chat and
+  never logged) and its per-agent summary;
+- ``review_conditional.xlsx``: :func:`audit.promises.views.conditional_lists` (agents marked
+  conditional in the log, chat offers tied to the review, agents found by behaviour; issue 13);
 - ``protocol_breaches.xlsx``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
 - ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`.
 """
@@ -24,7 +27,8 @@ if TYPE_CHECKING:
     from audit.pack.headline import MonthViews
 
 #: Workbook file names, in the order the index lists them.
-WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims")
+WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "review_conditional", "protocol_breaches",
+                              "unverified_claims")
 
 
 def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
@@ -36,6 +40,10 @@ def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
         sheets = excel_sheets(views.promises)
         books["promises_to_chase"] = {"by_agent": sheets["by_agent"],
                                       "promises": sheets["promises"]}
+        # The agents found by behaviour last: their count is the one shown beside the link.
+        books["review_conditional"] = {
+            k: sheets[k] for k in ("conditional_declared", "chat_conditional",
+                                   "conditional_found") if k in sheets}
     if views.resolution is not None:
         books["protocol_breaches"] = {"breaches": views.resolution.breach_list}
         books["unverified_claims"] = {"unverified": views.resolution.claim_list}
@@ -61,6 +69,9 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
     """
     csv_names = {("promises_to_chase", "promises"): "promises_to_chase",
                  ("promises_to_chase", "by_agent"): "promises_to_chase_by_agent",
+                 ("review_conditional", "conditional_declared"): "conditional_declared",
+                 ("review_conditional", "chat_conditional"): "chat_conditional",
+                 ("review_conditional", "conditional_found"): "conditional_found",
                  ("protocol_breaches", "breaches"): "protocol_breaches",
                  ("unverified_claims", "unverified"): "unverified_claims"}
     counts: dict[str, int] = {}

@@ -8,9 +8,11 @@ chat's offers (``chat.detect_offers``) against the log's promises:
 
 1. **Case linking** (:func:`link_cases`): a message without ``case_id`` belongs to the buyer's
    case in that shop that was open when it was sent (opened at or before, not yet closed or
-   closed at or after); of several, the one opened last. When none was open, the buyer's case
-   opened last before the message: the conversation goes on after the log closes a case (in
-   the demo 12 % of promises are logged after their case was closed). A message sent before
+   closed at or after). Of several candidates, the one the message's agent handles comes first
+   (the export names the agent, the log names each case's agent: an agent writes about their own
+   case), then an open one, then the one opened last. When none was open, the buyer's case
+   opened last before the message counts: the conversation goes on after the log closes a case
+   (in the demo 12 % of promises are logged after their case was closed). A message sent before
    any of the buyer's cases stays unlinked: it is still read, and its offers can only be
    ``not_logged``.
 2. **Logged or not** (:func:`chat_offers`): an offer is logged when its case has a promise of
@@ -65,15 +67,18 @@ def link_cases(messages: pl.LazyFrame, cases: pl.LazyFrame, reviews: pl.LazyFram
     """
     buyer_cases = cases.join(reviews.select("review_id", "shop_id", "buyer_id"),
                              on="review_id").select(
-        "shop_id", "buyer_id", pl.col("case_id").alias("linked"), "opened_at", "closed_at")
+        "shop_id", "buyer_id", pl.col("case_id").alias("linked"),
+        pl.col("agent_id").alias("case_agent"), "opened_at", "closed_at")
     blank = messages.filter(pl.col("case_id").is_null()).select("message_id", "shop_id",
-                                                                 "buyer_id", "sent_at")
+                                                                 "buyer_id", "agent_id",
+                                                                 "sent_at")
     open_then = pl.col("closed_at").is_null() | (pl.col("closed_at") >= pl.col("sent_at"))
     linked = (
         blank.join(buyer_cases, on=["shop_id", "buyer_id"])
         .filter(pl.col("opened_at") <= pl.col("sent_at"))
-        # open cases last, then by opening: the last row is the one to link
-        .sort(open_then, "opened_at", "linked")
+        # the best candidate last: the agent's own case, open then, opened last
+        .sort(pl.col("case_agent").eq_missing(pl.col("agent_id")), open_then, "opened_at",
+              "linked")
         .group_by("message_id").agg(pl.col("linked").last())
     )
     return (messages.join(linked, on="message_id", how="left", maintain_order="left")

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from audit.core.bundle import saved_or
 from audit.core.shops import for_shop
 from audit.data import outputs
@@ -23,11 +21,13 @@ from audit.promises.analysis import (
     audit_promises,
 )
 from audit.promises.chat_audit import chat_offers
-from audit.promises.views import CHAT_CONDITIONAL, PromiseViews, promise_views
+from audit.promises.views import PromiseViews, conditional_lists, promise_views
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
+
+    import polars as pl
 
     from audit.data.dataset import Dataset
 
@@ -71,7 +71,7 @@ def chat_for(tables: Mapping[str, pl.LazyFrame], *, as_of: datetime) -> pl.LazyF
     views say so (``chat_checked``), never "no offers found".
     """
     messages = tables.get("messages")
-    if messages is None or messages.select(pl.len()).collect().item() == 0:
+    if messages is None or messages.head(1).collect().height == 0:
         return None
     return chat_offers(messages, tables["cases"], tables["reviews"], tables["promises"],
                        as_of=as_of)
@@ -110,20 +110,13 @@ def load_and_analyse(data_dir: Path | str, *, as_of: str | None = None, month: s
 def excel_sheets(views: PromiseViews) -> dict[str, pl.DataFrame]:
     """The promise action list's sheets (the pack labels the same frames in its language).
 
-    ``conditional_found``: agents who did not declare conditional promises (the behaviour's
-    verdict is the only evidence); ``conditional_declared``: those who ticked
-    ``conditional_on_review`` at least once, listed apart (issue 13). With a chat export,
-    ``chat_conditional``: the chat offers tied to the review (declared or not in the log); the
-    not-logged ones are already in ``promises`` (the chase list).
+    ``promises`` (the chase list, with the offers promised in chat and never logged) and
+    ``by_agent``; then :func:`audit.promises.views.conditional_lists` (issue 13):
+    ``conditional_found``, ``conditional_declared`` and, with a chat export,
+    ``chat_conditional``.
     """
-    declared = views.conditional_evidence["declared_conditional"] > 0
-    sheets = {"promises": views.chase, "by_agent": views.chase_by_agent,
-              "conditional_found": views.conditional_evidence.filter(~declared),
-              "conditional_declared": views.conditional_evidence.filter(declared)}
-    if views.chat_checked:
-        sheets["chat_conditional"] = views.chat_offers.filter(
-            pl.col("finding").is_in(CHAT_CONDITIONAL))
-    return sheets
+    return {"promises": views.chase, "by_agent": views.chase_by_agent,
+            **conditional_lists(views)}
 
 
 def write_outputs(run: PromiseRun, out: Path) -> dict[str, Path]:

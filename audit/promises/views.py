@@ -60,6 +60,41 @@ CHASE_BY_AGENT_COLUMNS: tuple[str, ...] = (
 #: Columns of ``conditional_evidence.csv`` and of the Excel sheets (issue 13): the agent, then
 #: ``behaviour.EVIDENCE_COLUMNS`` (counts, shares with their Wilson 95% bounds, verdict, reason).
 CONDITIONAL_COLUMNS: tuple[str, ...] = ("agent_id", "agent_name", *EVIDENCE_COLUMNS)
+#: The same agents as a manager's list (page and pack workbook): the counts behind the
+#: verdict; the intervals and the one-line reason stay in ``conditional_evidence.csv``.
+CONDITIONAL_LIST_COLUMNS: tuple[str, ...] = (
+    "agent_id", "agent_name", "promises_due", "declared_conditional", "changed_paid",
+    "paid_after_change", "unchanged", "kept_when_unchanged", "verdict",
+)
+#: The chat offers tied to the review as a manager's list (page and pack workbook).
+CHAT_LIST_COLUMNS: tuple[str, ...] = (
+    "agent_id", "case_id", "message_id", "sent_at", "kind", "amount_cny", "evidence", "finding",
+)
+
+
+def conditional_lists(views: PromiseViews) -> dict[str, pl.DataFrame]:
+    """The page's and workbook's lists of compensation tied to the review (issue 13).
+
+    ``conditional_found``: agents whose behaviour reads ``conditional_in_effect`` and who never
+    ticked ``conditional_on_review``; ``conditional_declared``: agents who ticked it at least
+    once, listed apart whatever their verdict; with a chat export, ``chat_conditional``: the
+    offers tied to the review in chat, those the log calls unconditional first.
+    """
+    ev = views.conditional_evidence
+    declared = pl.col("declared_conditional") > 0
+    out = {
+        "conditional_found": ev.filter(~declared
+                                       & (pl.col("verdict") == "conditional_in_effect")),
+        "conditional_declared": ev.filter(declared),
+    }
+    out = {k: df.select(CONDITIONAL_LIST_COLUMNS) for k, df in out.items()}
+    if views.chat_checked:
+        out["chat_conditional"] = (
+            views.chat_offers.filter(pl.col("finding").is_in(CHAT_CONDITIONAL))
+            .sort(pl.col("finding") != "conditional_not_declared", "agent_id", "sent_at",
+                  "message_id", "kind")
+            .select(CHAT_LIST_COLUMNS))
+    return out
 
 
 def conditional_by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
@@ -345,10 +380,19 @@ HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("to_chase", "promises.to_chase", "count"),
     ("to_chase_cny", "promises.to_chase_cny", "cny"),
 )
+#: The chat rows of the headline (issue 13; all months, shown only with a chat export).
+CHAT_HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("chat_offers", "promises.chat_offers", "count"),
+    ("chat_not_logged", "promises.chat_not_logged", "count"),
+    ("chat_not_logged_cny", "promises.chat_not_logged_cny", "cny"),
+    ("chat_conditional_not_declared", "promises.chat_conditional_not_declared", "count"),
+    ("chat_conditional_declared", "promises.chat_conditional_declared", "count"),
+)
 
 
 def headline_table(columns: dict[str, dict[str, float | int | None]], *,
-                   lang: str = "en") -> pl.DataFrame:
+                   lang: str = "en",
+                   rows: tuple[tuple[str, str, str], ...] = HEADLINE_ROWS) -> pl.DataFrame:
     """The headline numbers formatted for a manager, one column per headline dict.
 
     ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
@@ -357,7 +401,7 @@ def headline_table(columns: dict[str, dict[str, float | int | None]], *,
     from audit.core.fmt import fmt_value
     from audit.core.labels import label
 
-    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in HEADLINE_ROWS]}
+    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in rows]}
     for title, h in columns.items():
-        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in HEADLINE_ROWS]
+        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in rows]
     return pl.DataFrame(out)
