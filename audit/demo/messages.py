@@ -289,8 +289,11 @@ def simulate_messages(
 
 
 def demo_messages(rng: np.random.Generator, log: Part, money: Part, period: DemoPeriod) -> Part:
-    """The demo's chat part: :func:`simulate_messages` with the compensation part's planted
-    hidden-conditional agents, whose every chat offer is tied to the review (issue 13)."""
+    """The demo's chat part: :func:`simulate_messages` with the planted hidden agents.
+
+    The compensation part's hidden-conditional agents (``facts.planted``) make every chat offer
+    tied to the review, so the chat and the payments tell the same story (issue 13).
+    """
     planted = money.facts.get("planted", {})
     return simulate_messages(rng, log, money, period,
                              conditional_agents=planted.get("hidden_conditional_agent_ids", ()))

@@ -50,6 +50,11 @@ def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
     return books
 
 
+#: Workbooks whose coded values (kind, finding, verdict) are written in words: their lists are
+#: read by managers and reviewers, never re-imported (issue 13).
+IN_WORDS: frozenset[str] = frozenset({"review_conditional"})
+
+
 def _header(column: str, lang: str) -> str:
     try:
         return label(f"col.{column}", lang)
@@ -59,6 +64,13 @@ def _header(column: str, lang: str) -> str:
 
 def _localised(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return df.rename({c: _header(c, lang) for c in df.columns})
+
+
+def _shown(df: pl.DataFrame, book: str, lang: str) -> pl.DataFrame:
+    """A sheet as written: headers in ``lang``, and coded values too for ``IN_WORDS`` books."""
+    from audit.promises.figures import labelled
+
+    return labelled(df, lang=lang) if book in IN_WORDS else _localised(df, lang)
 
 
 def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
@@ -76,7 +88,7 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
                  ("unverified_claims", "unverified"): "unverified_claims"}
     counts: dict[str, int] = {}
     for book, sheets in action_sheets(views).items():
-        outputs.write_excel({label(f"sheet.{key}", lang): _localised(df, lang)
+        outputs.write_excel({label(f"sheet.{key}", lang): _shown(df, book, lang)
                              for key, df in sheets.items()}, actions / f"{book}.xlsx")
         for key, df in sheets.items():
             outputs.write_csv(df, data / f"{csv_names[book, key]}.csv")
