@@ -228,3 +228,16 @@ def test_demo_chase_and_lists_carry_the_chat_findings(demo_chat):
     assert h["chat_offers"] == truth.height
     assert h["chat_conditional_not_declared"] == (
         truth["finding"] == "conditional_not_declared").sum()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_demo_chat_findings_over_seeds(seed, tmp_path):
+    """Every planted not-logged and tied offer found, nothing else, on other seeds too."""
+    from audit.demo import DemoSpec, generate_demo
+
+    generate_demo(tmp_path, DemoSpec(seed=seed, shops=1, months=1))
+    run, _ = load_and_analyse(tmp_path, as_of=_as_of(tmp_path))
+    truth = pl.read_csv(tmp_path / "truth" / "chat_offer_truth.csv")
+    key = ["message_id", "kind", "finding"]
+    assert set(run.views.chat_offers.select(key).rows()) == set(truth.select(key).rows())

@@ -59,7 +59,8 @@ def test_pack_has_every_part_and_no_leftovers(built) -> None:
                 "notebooks/beta.ipynb", "assets/plotly.min.js", "manifest.json",
                 "actions/promises_to_chase.xlsx", "actions/protocol_breaches.xlsx",
                 "actions/unverified_claims.xlsx", "data/headline.json", "data/headline.csv",
-                "data/data_quality.csv", "data/protocol_breaches.csv"]:
+                "data/data_quality.csv", "data/protocol_breaches.csv",
+                "actions/review_conditional.xlsx", "data/chat_offers.csv"]:
         assert (pack / rel).is_file(), rel
     assert not (pack / "_snapshot").exists()  # raw, unmasked data never stays in the pack
     assert sorted(p.name for p in out.iterdir()) == [MONTH]  # no temp or .old folders
@@ -278,7 +279,7 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     nb = nbformat.read(again.pack_dir / "notebooks" / "alpha.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["data_dir"].startswith(str(odd.resolve()))
     for rel in ("headline.json", "headline.csv", "data_quality.csv", "protocol_breaches.csv",
-                "unverified_claims.csv", "promises_to_chase.csv"):
+                "unverified_claims.csv", "promises_to_chase.csv", "chat_offers.csv"):
         assert (again.pack_dir / "data" / rel).read_bytes() == (
             out / MONTH / "data" / rel).read_bytes(), rel
     index = (again.pack_dir / "index.html").read_text("utf-8")
