@@ -221,8 +221,6 @@ TABLE_SPECS: dict[str, Table] = {
     t.name: t
     for t in (AGENTS, REVIEWS, CASES, CONTACTS, PROMISES, FULFILMENTS, SALES_DAILY, MESSAGES)
 }
-#: Tables an analysis can do without: absent, their part is skipped and the report says so.
-OPTIONAL_TABLES: tuple[str, ...] = ("messages",)
 
 
 def table(name: str) -> Table:
