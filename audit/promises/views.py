@@ -204,14 +204,14 @@ def chase_list(audit: PromiseAudit, agents: pl.LazyFrame,
     offer joins as status ``chat_not_logged``: no promise id, due date or days overdue (the log
     never set one), promised at the message's time, the amount said in chat owed in full.
     """
+    columns = [c for c in CHASE_COLUMNS if c != "agent_name"]
     rows = mask_buyers(
         audit.promises.filter(pl.col("status").is_in(CHASE))
         .with_columns(_fen("promised_cny"), _fen("covered_cny"), _fen("owed_cny"))
-    ).select(pl.exclude("agent_name"))
+        .select(columns))
     if chat is not None:
         money = pl.col("amount_cny").round(2)
-        rows = pl.concat([rows.select(c for c in CHASE_COLUMNS if c != "agent_name"),
-                          chat.filter(pl.col("finding") == "not_logged").select(
+        rows = pl.concat([rows, chat.filter(pl.col("finding") == "not_logged").select(
             "agent_id", pl.lit(None, pl.String).alias("promise_id"), "case_id", "shop_id",
             "order_id", "buyer_id", "kind", pl.lit(CHAT_NOT_LOGGED).alias("status"),
             money.alias("promised_cny"), pl.lit(None, pl.Float64).alias("covered_cny"),
