@@ -9,7 +9,9 @@ masked in the views):
 - ``review_conditional.xlsx``: :func:`audit.promises.views.conditional_lists` (agents marked
   conditional in the log, chat offers tied to the review, agents found by behaviour; issue 13);
 - ``protocol_breaches.xlsx``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
-- ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`.
+- ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`;
+- ``log_vs_text.xlsx``: :attr:`audit.resolution.views.ResolutionViews.log_vs_text` (per agent)
+  and ``log_vs_text_cases`` (the cases whose logged category differs from the review text).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Workbook file names, in the order the index lists them.
 WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "review_conditional", "protocol_breaches",
-                              "unverified_claims")
+                              "unverified_claims", "log_vs_text")
 
 
 def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
@@ -47,6 +49,8 @@ def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
     if views.resolution is not None:
         books["protocol_breaches"] = {"breaches": views.resolution.breach_list}
         books["unverified_claims"] = {"unverified": views.resolution.claim_list}
+        books["log_vs_text"] = {"by_agent": views.resolution.log_vs_text,
+                                "mismatches": views.resolution.log_vs_text_cases}
     return books
 
 
@@ -85,7 +89,9 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
                  ("review_conditional", "chat_conditional"): "chat_conditional",
                  ("review_conditional", "conditional_found"): "conditional_found",
                  ("protocol_breaches", "breaches"): "protocol_breaches",
-                 ("unverified_claims", "unverified"): "unverified_claims"}
+                 ("unverified_claims", "unverified"): "unverified_claims",
+                 ("log_vs_text", "by_agent"): "log_vs_text_by_agent",
+                 ("log_vs_text", "mismatches"): "log_vs_text_cases"}
     counts: dict[str, int] = {}
     for book, sheets in action_sheets(views).items():
         outputs.write_excel({label(f"sheet.{key}", lang): _shown(df, book, lang)
