@@ -9,7 +9,6 @@ from builders.exports import GOOD, text_frame, write_all, write_table
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.data.schema import TABLES
 
 runner = CliRunner()
 
