@@ -185,6 +185,13 @@ def promises(
                    "the audit used the valid rows", err=True)
     typer.echo(f"promise audit as of {run.as_of:%Y-%m-%d} written to {out}: "
                + ", ".join(p.name for p in written.values()))
+    h = run.views.headline
+    if run.views.chat_checked:
+        typer.echo(f"chat: {h['chat_offers']:,} offers, {h['chat_not_logged']:,} never logged, "
+                   f"{h['chat_conditional_not_declared']:,} tied to the review but logged as "
+                   "unconditional")
+    else:
+        typer.echo("chat: no messages table, so offers made in chat were not checked")
 
 
 # --- resolution ----------------------------------------------------------------------------------

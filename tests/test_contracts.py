@@ -89,6 +89,14 @@ RULES = [
     ("sales_daily", {"date": "2026-10-09", "orders": "1.5"},
      "orders: cannot read '1.5' as a whole number"),
     ("sales_daily", {"date": None}, "date: required value is missing"),
+    ("messages", {}, "message_id: 'M1' appears more than once"),
+    ("messages", {"message_id": "M9", "sender": "robot"},
+     "sender: 'robot' is not one of agent, buyer"),
+    ("messages", {"message_id": "M9", "agent_id": None},
+     "agent_id: missing, but required when sender is one of agent"),
+    ("messages", {"message_id": "M9", "sent_at": "soon"},
+     "sent_at: cannot read 'soon' as a date/time"),
+    ("messages", {"message_id": "M9", "buyer_id": None}, "buyer_id: required value is missing"),
     # Absurd and non-finite amounts (issue 16): the contract's upper bound, the reader's "finite".
     ("agents", {"agent_id": "A9", "cash_limit_cny": "5e6"},
      "cash_limit_cny: 5e+06 is above the plausible limit 1,000,000"),
@@ -175,9 +183,14 @@ def test_contract_agrees_with_schema(name: str) -> None:
             if key in kw:
                 assert kw[key] in columns
     conditional = [e for e in exps if "row_condition" in e["kwargs"]]
-    for e in conditional:  # the money kinds are exactly the schema's monetary kinds
+    for e in conditional:
         cond = e["kwargs"]["row_condition"]
-        assert (cond["column"]["name"], cond["operator"]) == ("kind", "IN")
+        assert cond["operator"] == "IN"
+        if cond["column"]["name"] == "sender":  # messages: the agent's messages name the agent
+            assert (e["kwargs"]["column"], cond["parameter"]) == ("agent_id", ["agent"])
+            continue
+        # the money kinds are exactly the schema's monetary kinds
+        assert cond["column"]["name"] == "kind"
         kinds = cond["parameter"]
         assert set(kinds) == set(spec.column("kind").allowed) - set(NON_MONETARY_KINDS)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 import pytest
 
 from audit.demo import compensation, handling, world
 from audit.demo.generate import DemoSpec, _rng
-from audit.demo.messages import MESSAGE_COLUMNS, simulate_messages
+from audit.demo.messages import MESSAGE_COLUMNS, demo_messages
 from audit.promises.chat import detect_offers
 
 if TYPE_CHECKING:
@@ -23,9 +22,7 @@ def _demo(seed: int) -> tuple[Part, Part, object]:
     w = world.build_world(_rng(spec, "world"), shops=1, period=period)
     log = handling.simulate_handling(_rng(spec, "handling"), w, period)
     money = compensation.simulate_compensation(_rng(spec, "compensation"), w, log, period)
-    agent = sorted(money.tables["promises"]["agent_id"].unique())[0]
-    chat = simulate_messages(np.random.default_rng([seed, 5]), log, money, period,
-                             conditional_agents=[agent])
+    chat = demo_messages(_rng(spec, "messages"), log, money, period)  # as generate_demo does
     return log, chat, period
 
 
@@ -59,6 +56,7 @@ def test_every_finding_is_planted(demo7):
     assert all(v > 0 for v in counts.values())
     truth = chat.truth["chat_offer_truth"]
     hidden = chat.facts["conditional_agents"][0]
+    assert chat.facts["conditional_agents"] == [hidden]  # the compensation part's planted one
     mine = truth.filter(pl.col("agent_id") == hidden, pl.col("promise_id").is_not_null())
     assert mine["conditional"].all()
 

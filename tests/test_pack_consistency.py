@@ -147,10 +147,38 @@ def test_promise_cards_equal_the_promises_page_and_the_chase_list(pack) -> None:
     csv = pl.read_csv(folder / "data" / "promises_to_chase.csv")
     assert fmt_value(csv.height, "count") == cards["promises_to_chase"][0]
     assert fmt_value(csv["owed_cny"].sum(), "cny") == cards["owed_to_chase_cny"][0]
-    # The month's card counts the chase list's promises made in the month (same statuses).
-    made = csv.filter(pl.col("promised_at").str.starts_with(MONTH))
+    # The month's card counts the chase list's logged promises made in the month (same
+    # statuses; the offers promised in chat and never logged are in the list, not the cohort).
+    made = csv.filter(pl.col("promised_at").str.starts_with(MONTH),
+                      pl.col("status") != "chat_not_logged")
     assert fmt_value(made.height, "count") == cards["promises_broken_or_partial"][0]
     assert fmt_value(made["owed_cny"].sum(), "cny") == cards["owed_cny"][0]
+
+
+@pytest.mark.slow
+def test_chat_findings_on_the_page_in_the_workbook_and_the_csv(pack) -> None:
+    """Issue 13: the tied chat offers and the found agents, in the pack's language."""
+    folder, lang = pack
+    csv = pl.read_csv(folder / "data" / "chat_offers.csv")
+    page = folder / "promises.html"
+    all_col = label("promises.column_all", lang)
+    for key, finding in (("chat_not_logged", "not_logged"),
+                         ("chat_conditional_not_declared", "conditional_not_declared")):
+        shown = _lookup(page, label(f"promises.{key}", lang), all_col)
+        assert shown == fmt_value((csv["finding"] == finding).sum(), "count"), key
+    book = folder / "actions" / "review_conditional.xlsx"
+    tied = _sheet_rows(book, label("sheet.chat_conditional", lang))
+    assert len(tied) == csv["finding"].is_in(["conditional_not_declared",
+                                               "conditional_declared"]).sum()
+    words = {label(f"promises.finding.{f}", lang) for f in ("conditional_not_declared",
+                                                           "conditional_declared")}
+    assert {r[label("col.finding", lang)] for r in tied} == words
+    found = _sheet_rows(book, label("sheet.conditional_found", lang))
+    assert [r[label("col.verdict", lang)] for r in found] == [
+        label("promises.verdict.conditional_in_effect", lang)]
+    text = page.read_text("utf-8")
+    assert html.escape(label("promises.chat_title", lang)) in text
+    assert html.escape(label("promises.conditional_found_title", lang)) in text
 
 
 @pytest.mark.slow

@@ -131,10 +131,16 @@ def test_cli_end_to_end_on_the_demo_3(demo_dir, tmp_path):
         pt.select("promise_id", "status").sort("promise_id"))
     assert pay.select("fulfilment_id", "finding").sort("fulfilment_id").equals(
         ft.select("fulfilment_id", "finding").sort("fulfilment_id"))
-    # The action list: exactly the broken/partial promises, buyers masked, amounts owed.
+    # The action list: exactly the broken/partial promises and the offers promised in chat and
+    # never logged (issue 13), buyers masked, amounts owed.
     chase = pl.read_excel(tmp_path / "promise_actions.xlsx", sheet_name="to chase")
     expected = set(pt.filter(pl.col("status").is_in(["broken", "partial"]))["promise_id"])
-    assert set(chase["promise_id"]) == expected
+    logged = chase.filter(pl.col("status") != "chat_not_logged")
+    assert set(logged["promise_id"]) == expected
+    chat_truth = pl.read_csv(demo_dir / "truth" / "chat_offer_truth.csv")
+    in_chat = chase.filter(pl.col("status") == "chat_not_logged")
+    assert in_chat.height == (chat_truth["finding"] == "not_logged").sum() > 0
+    assert in_chat["promise_id"].null_count() == in_chat.height
     assert chase["agent_id"].to_list() == sorted(chase["agent_id"].to_list())
     buyers = set(pl.read_csv(demo_dir / "reviews.csv", columns=["buyer_id"])["buyer_id"])
     assert not buyers & set(chase["buyer_id"])

@@ -59,7 +59,8 @@ def test_pack_has_every_part_and_no_leftovers(built) -> None:
                 "notebooks/beta.ipynb", "assets/plotly.min.js", "manifest.json",
                 "actions/promises_to_chase.xlsx", "actions/protocol_breaches.xlsx",
                 "actions/unverified_claims.xlsx", "data/headline.json", "data/headline.csv",
-                "data/data_quality.csv", "data/protocol_breaches.csv"]:
+                "data/data_quality.csv", "data/protocol_breaches.csv",
+                "actions/review_conditional.xlsx", "data/chat_offers.csv"]:
         assert (pack / rel).is_file(), rel
     assert not (pack / "_snapshot").exists()  # raw, unmasked data never stays in the pack
     assert sorted(p.name for p in out.iterdir()) == [MONTH]  # no temp or .old folders
@@ -278,7 +279,7 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     nb = nbformat.read(again.pack_dir / "notebooks" / "alpha.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["data_dir"].startswith(str(odd.resolve()))
     for rel in ("headline.json", "headline.csv", "data_quality.csv", "protocol_breaches.csv",
-                "unverified_claims.csv", "promises_to_chase.csv"):
+                "unverified_claims.csv", "promises_to_chase.csv", "chat_offers.csv"):
         assert (again.pack_dir / "data" / rel).read_bytes() == (
             out / MONTH / "data" / rel).read_bytes(), rel
     index = (again.pack_dir / "index.html").read_text("utf-8")
@@ -298,12 +299,19 @@ def test_promise_numbers_and_chase_list_match_demo_truth(built, demo_dir: Path) 
     promised = {p["promise_id"]: p["promised_at"][:7] for p in _read_csv(demo_dir / "promises.csv")}
     owed = {t["promise_id"] for t in _read_csv(demo_dir / "truth" / "promise_truth.csv")
             if t["status"] in {"broken", "partial"}}
-    chase = {r["promise_id"] for r in _read_csv(out / MONTH / "data" / "promises_to_chase.csv")}
+    rows = _read_csv(out / MONTH / "data" / "promises_to_chase.csv")
+    chase = {r["promise_id"] for r in rows if r["status"] != "chat_not_logged"}
     assert chase == owed
+    # ... and every offer promised in chat and never logged (issue 13), no promise id
+    in_chat = [r for r in rows if r["status"] == "chat_not_logged"]
+    never = [t for t in _read_csv(demo_dir / "truth" / "chat_offer_truth.csv")
+             if t["finding"] == "not_logged"]
+    assert len(in_chat) == len(never) > 0
+    assert {r["promise_id"] for r in in_chat} == {""}
     h = json.loads((out / MONTH / "data" / "headline.json").read_text("utf-8"))
     assert h["values"]["promises_broken_or_partial"] == sum(promised[p] == MONTH for p in owed)
     by_agent = _read_csv(out / MONTH / "data" / "promises_to_chase_by_agent.csv")
-    assert sum(int(r["promises"]) for r in by_agent) == len(owed)
+    assert sum(int(r["promises"]) for r in by_agent) == len(owed) + len(in_chat)
 
 
 @pytest.mark.slow

@@ -50,13 +50,16 @@ CROSS_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("contacts", "agent_id", "agents", "agent_id"),
     ("promises", "case_id", "cases", "case_id"),
     ("promises", "agent_id", "agents", "agent_id"),
+    ("messages", "case_id", "cases", "case_id"),
+    ("messages", "agent_id", "agents", "agent_id"),
 )
 
 #: How many rules ``TableReport.top_reasons`` keeps.
 TOP_REASONS = 8
 
 #: Columns that record something happening (for ``last_activity``). Deadlines (due_at) and
-#: hiring dates are not activity.
+#: hiring dates are not activity, and neither is the chat: a chat export often runs past the
+#: handling log's export, and an optional table must not move the audit date of the others.
 ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "reviews": ("reviewed_at", "explained_at", "revised_at", "removed_at"),
     "cases": ("opened_at", "closed_at"),

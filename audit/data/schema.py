@@ -17,6 +17,7 @@ Level = Literal["novice", "senior"]
 Category = Literal["novice", "logistics", "service", "quality", "fraud", "wrong_item", "buyer"]
 Outcome = Literal["revised", "removed", "explained", "refused", "unreachable", "open"]
 Channel = Literal["shop_im", "private_im", "sms", "phone"]
+Sender = Literal["agent", "buyer"]
 Kind = Literal[
     "shipping_refund",
     "cash_back",
@@ -28,7 +29,7 @@ Kind = Literal[
     "refund",
 ]
 TableName = Literal[
-    "agents", "reviews", "cases", "contacts", "promises", "fulfilments", "sales_daily"
+    "agents", "reviews", "cases", "contacts", "promises", "fulfilments", "sales_daily", "messages"
 ]
 
 RATINGS: tuple[str, ...] = get_args(Rating)
@@ -36,6 +37,7 @@ LEVELS: tuple[str, ...] = get_args(Level)
 CATEGORIES: tuple[str, ...] = get_args(Category)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 CHANNELS: tuple[str, ...] = get_args(Channel)
+SENDERS: tuple[str, ...] = get_args(Sender)
 KINDS: tuple[str, ...] = get_args(Kind)
 TABLES: tuple[str, ...] = get_args(TableName)
 
@@ -197,8 +199,27 @@ SALES_DAILY = Table(
     grain="one row per item per day",
 )
 
+MESSAGES = Table(
+    "messages",
+    (
+        _c("message_id", S),
+        _c("shop_id", S),
+        _c("buyer_id", S),
+        # Required for the agent's messages only (the contract's row condition): a buyer's
+        # message may come before any agent picked the conversation up.
+        _c("agent_id", S, required=False),
+        _c("sender", S, allowed=SENDERS),
+        _c("sent_at", T),
+        _c("text", S, required=False),  # pictures and stickers export as empty text
+        _c("case_id", S, required=False),  # blank: linked to the buyer's case open then
+    ),
+    key=("message_id",),
+    grain="one row per chat message between the shop and a buyer (optional table)",
+)
+
 TABLE_SPECS: dict[str, Table] = {
-    t.name: t for t in (AGENTS, REVIEWS, CASES, CONTACTS, PROMISES, FULFILMENTS, SALES_DAILY)
+    t.name: t
+    for t in (AGENTS, REVIEWS, CASES, CONTACTS, PROMISES, FULFILMENTS, SALES_DAILY, MESSAGES)
 }
 
 

@@ -14,11 +14,12 @@ import numpy as np
 from audit.core.errors import ParameterError
 from audit.data import outputs
 from audit.data.schema import TABLES
-from audit.demo import compensation, handling, mislabel, sales, world
+from audit.demo import compensation, handling, messages, mislabel, sales, world
 from audit.demo.types import DemoPeriod, Part
 
 #: Each part draws from its own stream: seed sequence (seed, PART_STREAM[part]).
-PART_STREAM = {"world": 1, "handling": 2, "compensation": 3, "sales": 4, "mislabel": 5}
+PART_STREAM = {"world": 1, "handling": 2, "compensation": 3, "sales": 4, "mislabel": 5,
+               "messages": 6}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
         "handling": log,
         "compensation": money,
         "sales": panel,
+        "messages": messages.demo_messages(_rng(spec, "messages"), log, money, period),
     }
     tables = {name: df for part in parts.values() for name, df in part.tables.items()}
     # Planted last, from its own stream: the hard cases logged as easy ones (issue 11). The

@@ -288,6 +288,17 @@ def simulate_messages(
     return _assemble(rng, msgs, truth, sorted(hidden))
 
 
+def demo_messages(rng: np.random.Generator, log: Part, money: Part, period: DemoPeriod) -> Part:
+    """The demo's chat part: :func:`simulate_messages` with the planted hidden agents.
+
+    The compensation part's hidden-conditional agents (``facts.planted``) make every chat offer
+    tied to the review, so the chat and the payments tell the same story (issue 13).
+    """
+    planted = money.facts.get("planted", {})
+    return simulate_messages(rng, log, money, period,
+                             conditional_agents=planted.get("hidden_conditional_agent_ids", ()))
+
+
 def _assemble(
     rng: np.random.Generator, msgs: list[_Msg], truth: list[tuple[int, dict]], hidden: list[str]
 ) -> Part:

@@ -364,6 +364,8 @@ def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build:
                       params: PackParams) -> dict[str, int]:
     """Excel action lists, their CSVs, data quality, quarantine and the headline files."""
     counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, lang=params.lang)
+    if views.promises is not None and views.promises.chat_checked:  # as `review-audit promises`
+        outputs.write_csv(views.promises.chat_offers, build.tmp / DATA / "chat_offers.csv")
     _write_quality(ds, build.tmp)
     _write_headline(headline, build.tmp / DATA)
     return counts

@@ -4,7 +4,10 @@ Assembled from the jobs' views only (no rule or number is derived here; buyers a
 masked in the views):
 
 - ``promises_to_chase.xlsx``: :attr:`audit.promises.views.PromiseViews.chase` (every broken or
-  partly kept promise as of the audit date, of any month) and its per-agent summary;
+  partly kept promise as of the audit date, of any month, and every offer promised in chat and
+  never logged) and its per-agent summary;
+- ``review_conditional.xlsx``: :func:`audit.promises.views.conditional_lists` (agents marked
+  conditional in the log, chat offers tied to the review, agents found by behaviour; issue 13);
 - ``protocol_breaches.xlsx``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
 - ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`;
 - ``log_vs_text.xlsx``: :attr:`audit.resolution.views.ResolutionViews.log_vs_text` (per agent)
@@ -26,8 +29,8 @@ if TYPE_CHECKING:
     from audit.pack.headline import MonthViews
 
 #: Workbook file names, in the order the index lists them.
-WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims",
-                              "log_vs_text")
+WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "review_conditional", "protocol_breaches",
+                              "unverified_claims", "log_vs_text")
 
 
 def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
@@ -39,12 +42,21 @@ def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
         sheets = excel_sheets(views.promises)
         books["promises_to_chase"] = {"by_agent": sheets["by_agent"],
                                       "promises": sheets["promises"]}
+        # The agents found by behaviour last: their count is the one shown beside the link.
+        books["review_conditional"] = {
+            k: sheets[k] for k in ("conditional_declared", "chat_conditional",
+                                   "conditional_found") if k in sheets}
     if views.resolution is not None:
         books["protocol_breaches"] = {"breaches": views.resolution.breach_list}
         books["unverified_claims"] = {"unverified": views.resolution.claim_list}
         books["log_vs_text"] = {"by_agent": views.resolution.log_vs_text,
                                 "mismatches": views.resolution.log_vs_text_cases}
     return books
+
+
+#: Workbooks whose coded values (kind, finding, verdict) are written in words: their lists are
+#: read by managers and reviewers, never re-imported (issue 13).
+IN_WORDS: frozenset[str] = frozenset({"review_conditional"})
 
 
 def _header(column: str, lang: str) -> str:
@@ -58,6 +70,13 @@ def _localised(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return df.rename({c: _header(c, lang) for c in df.columns})
 
 
+def _shown(df: pl.DataFrame, book: str, lang: str) -> pl.DataFrame:
+    """A sheet as written: headers in ``lang``, and coded values too for ``IN_WORDS`` books."""
+    from audit.promises.figures import labelled
+
+    return labelled(df, lang=lang) if book in IN_WORDS else _localised(df, lang)
+
+
 def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
                        lang: str) -> dict[str, int]:
     """Write the workbooks into ``actions`` and each sheet as CSV into ``data``.
@@ -66,13 +85,16 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
     """
     csv_names = {("promises_to_chase", "promises"): "promises_to_chase",
                  ("promises_to_chase", "by_agent"): "promises_to_chase_by_agent",
+                 ("review_conditional", "conditional_declared"): "conditional_declared",
+                 ("review_conditional", "chat_conditional"): "chat_conditional",
+                 ("review_conditional", "conditional_found"): "conditional_found",
                  ("protocol_breaches", "breaches"): "protocol_breaches",
                  ("unverified_claims", "unverified"): "unverified_claims",
                  ("log_vs_text", "by_agent"): "log_vs_text_by_agent",
                  ("log_vs_text", "mismatches"): "log_vs_text_cases"}
     counts: dict[str, int] = {}
     for book, sheets in action_sheets(views).items():
-        outputs.write_excel({label(f"sheet.{key}", lang): _localised(df, lang)
+        outputs.write_excel({label(f"sheet.{key}", lang): _shown(df, book, lang)
                              for key, df in sheets.items()}, actions / f"{book}.xlsx")
         for key, df in sheets.items():
             outputs.write_csv(df, data / f"{csv_names[book, key]}.csv")

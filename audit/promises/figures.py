@@ -125,3 +125,48 @@ def status_donut(counts: dict[str, int], *, lang: str = "en") -> go.Figure:
     ))
     fig = styled(fig, title=label("promises.title", lang), height=340)
     return fig.update_layout(showlegend=False)  # the slices carry their labels
+
+
+#: Coded columns whose values the page shows in words: column -> label prefix.
+_CODED = {"kind": "promises.kind", "finding": "promises.finding", "verdict": "promises.verdict",
+          "status": "promises.status"}
+
+
+def labelled(df: pl.DataFrame, *, lang: str = "en") -> pl.DataFrame:
+    """``df`` as a manager reads it: coded values and headers in words (``col.<column>``).
+
+    Used by the page sections of issue 13 (compensation tied to the review, chat offers), whose
+    lists carry codes (``conditional_not_declared``) that must not reach a reader.
+    """
+    def header(c: str) -> str:
+        try:
+            return label(f"col.{c}", lang)
+        except KeyError:
+            return c
+
+    coded = [
+        pl.col(c).replace_strict({v: label(f"{_CODED[c]}.{v}", lang)
+                                  for v in df[c].drop_nulls().unique()}, default=None)
+        for c in df.columns if c in _CODED
+    ]
+    flags = [pl.when(pl.col(c)).then(pl.lit(label("promises.yes", lang)))
+             .otherwise(pl.lit(label("promises.no", lang))).alias(c)
+             for c, t in df.schema.items() if t == pl.Boolean]
+    times = [pl.col(c).dt.strftime("%Y-%m-%d %H:%M") for c, t in df.schema.items()
+             if isinstance(t, pl.Datetime)]
+    return df.with_columns(*coded, *flags, *times).rename({c: header(c) for c in df.columns})
+
+
+def section_html(title: str, text: str = "", *, level: int = 2) -> str:
+    """A section heading and its paragraph as escaped HTML (label texts, never input text)."""
+    import html
+
+    body = f"<p>{html.escape(text)}</p>" if text else ""
+    return f"<h{level}>{html.escape(title)}</h{level}>{body}"
+
+
+def show_section(title: str, text: str = "", *, level: int = 2) -> None:
+    """Display :func:`section_html` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(section_html(title, text, level=level)))

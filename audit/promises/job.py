@@ -20,7 +20,8 @@ from audit.promises.analysis import (
     PromiseAudit,
     audit_promises,
 )
-from audit.promises.views import PromiseViews, promise_views
+from audit.promises.chat_audit import chat_offers
+from audit.promises.views import PromiseViews, conditional_lists, promise_views
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,6 +38,7 @@ OUTPUT_FILES: dict[str, str] = {
     "payments": "payment_audit.csv",
     "actions": "promise_actions.xlsx",
     "conditional": "conditional_evidence.csv",
+    "chat": "chat_offers.csv",
 }
 
 
@@ -59,7 +61,20 @@ def _shop_tables(tables: Mapping[str, pl.LazyFrame], shop: str | None
             "fulfilments": for_shop(tables["fulfilments"], shop),
             "promises": tables["promises"].join(cases.select("case_id"), on="case_id",
                                                 how="semi"),
-            "agents": tables["agents"]}
+            "agents": tables["agents"], "messages": for_shop(tables["messages"], shop)}
+
+
+def chat_for(tables: Mapping[str, pl.LazyFrame], *, as_of: datetime) -> pl.LazyFrame | None:
+    """The chat offers held against the log, or None when there are no chat messages.
+
+    An absent ``messages`` export reads as an empty table: the chat check is skipped and the
+    views say so (``chat_checked``), never "no offers found".
+    """
+    messages = tables.get("messages")
+    if messages is None or messages.head(1).collect().height == 0:
+        return None
+    return chat_offers(messages, tables["cases"], tables["reviews"], tables["promises"],
+                       as_of=as_of)
 
 
 def analyse(tables: Mapping[str, pl.LazyFrame], *, as_of: datetime, month: str | None = None,
@@ -70,7 +85,9 @@ def analyse(tables: Mapping[str, pl.LazyFrame], *, as_of: datetime, month: str |
                           t["agents"], as_of=as_of)
     prom, pay = lazy.promises.collect(), lazy.payments.collect()
     audit = PromiseAudit(prom.lazy(), pay.lazy())
-    return PromiseRun(audit, promise_views(audit, t["agents"], as_of=as_of, month=month), as_of)
+    views = promise_views(audit, t["agents"], as_of=as_of, month=month,
+                          chat=chat_for(t, as_of=as_of))
+    return PromiseRun(audit, views, as_of)
 
 
 def load_and_analyse(data_dir: Path | str, *, as_of: str | None = None, month: str | None = None,
@@ -93,29 +110,37 @@ def load_and_analyse(data_dir: Path | str, *, as_of: str | None = None, month: s
 def excel_sheets(views: PromiseViews) -> dict[str, pl.DataFrame]:
     """The promise action list's sheets (the pack labels the same frames in its language).
 
-    ``conditional_found``: agents who did not declare conditional promises (the behaviour's
-    verdict is the only evidence); ``conditional_declared``: those who ticked
-    ``conditional_on_review`` at least once, listed apart (issue 13).
+    ``promises`` (the chase list, with the offers promised in chat and never logged) and
+    ``by_agent``; then :func:`audit.promises.views.conditional_lists` (issue 13):
+    ``conditional_found``, ``conditional_declared`` and, with a chat export,
+    ``chat_conditional``.
     """
-    declared = views.conditional_evidence["declared_conditional"] > 0
     return {"promises": views.chase, "by_agent": views.chase_by_agent,
-            "conditional_found": views.conditional_evidence.filter(~declared),
-            "conditional_declared": views.conditional_evidence.filter(declared)}
+            **conditional_lists(views)}
 
 
 def write_outputs(run: PromiseRun, out: Path) -> dict[str, Path]:
-    """Write ``OUTPUT_FILES`` into ``out``: the audit CSVs, the conditional evidence, the list."""
+    """Write ``OUTPUT_FILES`` into ``out``: the audit CSVs, the conditional evidence, the list.
+
+    ``chat_offers.csv`` only with a chat export (``views.chat_checked``): an old file is
+    removed, so a folder never shows chat findings the data did not support.
+    """
     written = {key: out / name for key, name in OUTPUT_FILES.items()}
     outputs.write_csv(run.audit.promises.select(PROMISE_AUDIT_COLUMNS).collect(),
                       written["promises"])
     outputs.write_csv(run.audit.payments.select(PAYMENT_AUDIT_COLUMNS).collect(),
                       written["payments"])
     outputs.write_csv(run.views.conditional_evidence, written["conditional"])
+    if run.views.chat_checked:
+        outputs.write_csv(run.views.chat_offers, written["chat"])
+    else:
+        written.pop("chat").unlink(missing_ok=True)
     sheets = excel_sheets(run.views)
-    outputs.write_excel({"to chase": sheets["promises"], "by agent": sheets["by_agent"],
-                         "conditional (found)": sheets["conditional_found"],
-                         "conditional (declared)": sheets["conditional_declared"]},
-                        written["actions"])
+    names = {"promises": "to chase", "by_agent": "by agent",
+             "conditional_found": "conditional (found)",
+             "conditional_declared": "conditional (declared)",
+             "chat_conditional": "conditional (chat)"}
+    outputs.write_excel({names[k]: df for k, df in sheets.items()}, written["actions"])
     return written
 
 

@@ -9,9 +9,14 @@ from :class:`PromiseViews` (built by :func:`promise_views`), so one quantity has
 - **broken rate** is broken-or-partial over promises due (every status but pending); it is
   undefined (None, shown "—") when nothing is due yet, never 0.
 - **the promises to chase** (:func:`chase_list`): every broken or partly kept promise as of the
-  audit date, of any month (a debt does not expire with the month), buyers masked, money to the
-  fen; :func:`chase_by_agent` sums it per agent. Its row count is ``to_chase`` and its money
+  audit date, of any month (a debt does not expire with the month), and every offer made in
+  chat that the log never recorded (status ``chat_not_logged``, "promised in chat, never
+  logged": nobody tracks it, so nobody keeps it), buyers masked, money to the fen;
+  :func:`chase_by_agent` sums it per agent. Its row count is ``to_chase`` and its money
   ``to_chase_cny`` in the headline.
+- **chat offers** (issue 13, :mod:`audit.promises.chat_audit`): only when a chat export is
+  given (``chat_checked``); ``chat_offers`` is ``chat_offers.csv``, ``chat_by_agent`` counts
+  each finding per agent, the headline's ``chat_*`` numbers are None without a chat export.
 
 Functions take the audit (and the agents table for names) and return small LazyFrames;
 :func:`promise_views` collects them all in one pass.
@@ -28,12 +33,17 @@ from audit.core.dates import in_month as day_in_month
 from audit.core.masking import mask_buyers
 from audit.promises.analysis import AGEING_BUCKETS, FLAGS, STATUSES, PromiseAudit
 from audit.promises.behaviour import EVIDENCE_COLUMNS, conditional_evidence
+from audit.promises.chat_audit import CHAT_OFFER_COLUMNS, CHAT_OFFER_SCHEMA, FINDINGS
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 #: Statuses of a promise still owed after its due date.
 CHASE: tuple[str, ...] = ("broken", "partial")
+#: The chase list's status of an offer made in chat that the log never recorded.
+CHAT_NOT_LOGGED = "chat_not_logged"
+#: Chat findings that tie compensation to the review (the Excel list and the page section).
+CHAT_CONDITIONAL: tuple[str, ...] = ("conditional_not_declared", "conditional_declared")
 
 #: Columns of the promises-to-chase list (Excel, ``promises_to_chase.csv``), in order.
 CHASE_COLUMNS: tuple[str, ...] = (
@@ -50,6 +60,41 @@ CHASE_BY_AGENT_COLUMNS: tuple[str, ...] = (
 #: Columns of ``conditional_evidence.csv`` and of the Excel sheets (issue 13): the agent, then
 #: ``behaviour.EVIDENCE_COLUMNS`` (counts, shares with their Wilson 95% bounds, verdict, reason).
 CONDITIONAL_COLUMNS: tuple[str, ...] = ("agent_id", "agent_name", *EVIDENCE_COLUMNS)
+#: The same agents as a manager's list (page and pack workbook): the counts behind the
+#: verdict; the intervals and the one-line reason stay in ``conditional_evidence.csv``.
+CONDITIONAL_LIST_COLUMNS: tuple[str, ...] = (
+    "agent_id", "agent_name", "promises_due", "declared_conditional", "changed_paid",
+    "paid_after_change", "unchanged", "kept_when_unchanged", "verdict",
+)
+#: The chat offers tied to the review as a manager's list (page and pack workbook).
+CHAT_LIST_COLUMNS: tuple[str, ...] = (
+    "agent_id", "case_id", "message_id", "sent_at", "kind", "amount_cny", "evidence", "finding",
+)
+
+
+def conditional_lists(views: PromiseViews) -> dict[str, pl.DataFrame]:
+    """The page's and workbook's lists of compensation tied to the review (issue 13).
+
+    ``conditional_found``: agents whose behaviour reads ``conditional_in_effect`` and who never
+    ticked ``conditional_on_review``; ``conditional_declared``: agents who ticked it at least
+    once, listed apart whatever their verdict; with a chat export, ``chat_conditional``: the
+    offers tied to the review in chat, those the log calls unconditional first.
+    """
+    ev = views.conditional_evidence
+    declared = pl.col("declared_conditional") > 0
+    out = {
+        "conditional_found": ev.filter(~declared
+                                       & (pl.col("verdict") == "conditional_in_effect")),
+        "conditional_declared": ev.filter(declared),
+    }
+    out = {k: df.select(CONDITIONAL_LIST_COLUMNS) for k, df in out.items()}
+    if views.chat_checked:
+        out["chat_conditional"] = (
+            views.chat_offers.filter(pl.col("finding").is_in(CHAT_CONDITIONAL))
+            .sort(pl.col("finding") != "conditional_not_declared", "agent_id", "sent_at",
+                  "message_id", "kind")
+            .select(CHAT_LIST_COLUMNS))
+    return out
 
 
 def conditional_by_agent(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
@@ -149,21 +194,70 @@ def money_out_without_promise(audit: PromiseAudit) -> pl.LazyFrame:
     )
 
 
-def chase_list(audit: PromiseAudit, agents: pl.LazyFrame) -> pl.LazyFrame:
+def chase_list(audit: PromiseAudit, agents: pl.LazyFrame,
+               chat: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The promises to chase now (broken or partial), by agent, most overdue first.
 
     One row per promise, ``CHASE_COLUMNS``; buyers masked; ``owed_cny`` is null for a
-    non-monetary kind (the thing itself is owed, not money).
+    non-monetary kind (the thing itself is owed, not money). With ``chat``
+    (:func:`audit.promises.chat_audit.chat_offers`, buyers already masked), each ``not_logged``
+    offer joins as status ``chat_not_logged``: no promise id, due date or days overdue (the log
+    never set one), promised at the message's time, the amount said in chat owed in full.
     """
-    rows = (
+    columns = [c for c in CHASE_COLUMNS if c != "agent_name"]
+    rows = mask_buyers(
         audit.promises.filter(pl.col("status").is_in(CHASE))
-        .join(agents.select("agent_id", "agent_name"), on="agent_id", how="left")
         .with_columns(_fen("promised_cny"), _fen("covered_cny"), _fen("owed_cny"))
+        .select(columns))
+    if chat is not None:
+        money = pl.col("amount_cny").round(2)
+        rows = pl.concat([rows, chat.filter(pl.col("finding") == "not_logged").select(
+            "agent_id", pl.lit(None, pl.String).alias("promise_id"), "case_id", "shop_id",
+            "order_id", "buyer_id", "kind", pl.lit(CHAT_NOT_LOGGED).alias("status"),
+            money.alias("promised_cny"), pl.lit(None, pl.Float64).alias("covered_cny"),
+            money.alias("owed_cny"), pl.col("sent_at").alias("promised_at"),
+            pl.lit(None, pl.Datetime("us")).alias("due_at"),
+            pl.lit(None, pl.Int64).alias("days_overdue"),
+            pl.lit(None, pl.String).alias("ageing"), pl.lit("").alias("flags"),
+        )], how="vertical_relaxed")
+    return (
+        rows.join(agents.select("agent_id", "agent_name"), on="agent_id", how="left")
         .select(CHASE_COLUMNS)
-        .sort(["agent_id", "days_overdue", "promise_id"], descending=[False, True, False],
-              nulls_last=True)
+        .sort(["agent_id", "days_overdue", "promise_id", "promised_at", "case_id", "kind"],
+              descending=[False, True, False, False, False, False], nulls_last=True)
     )
-    return mask_buyers(rows)
+
+
+def chat_by_agent(chat: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyFrame:
+    """Per agent with offers in chat: offers, one count per finding, the not-logged money.
+
+    Agents with conditional offers the log calls unconditional first, then the most not logged.
+    """
+    return (
+        chat.group_by("agent_id").agg(
+            offers=pl.len(),
+            **{f: (pl.col("finding") == f).sum() for f in FINDINGS},
+            not_logged_cny=pl.col("amount_cny").filter(pl.col("finding") == "not_logged")
+            .sum().round(2),
+        )
+        .join(agents.select("agent_id", "agent_name"), on="agent_id", how="left")
+        .select("agent_id", "agent_name", "offers", *FINDINGS, "not_logged_cny")
+        .sort(["conditional_not_declared", "not_logged", "agent_id"],
+              descending=[True, True, False])
+    )
+
+
+def chat_numbers(chat: pl.DataFrame | None) -> dict[str, float | int | None]:
+    """The headline's chat numbers: offers, one count per finding, money not logged.
+
+    All None without a chat export (not checked is not zero).
+    """
+    keys = ("chat_offers", *(f"chat_{f}" for f in FINDINGS), "chat_not_logged_cny")
+    if chat is None:
+        return dict.fromkeys(keys)
+    counts = [chat.height, *((chat["finding"] == f).sum() for f in FINDINGS)]
+    money = chat.filter(pl.col("finding") == "not_logged")["amount_cny"].sum() or 0.0
+    return dict(zip(keys, [*map(int, counts), round(float(money), 2)], strict=True))
 
 
 def chase_by_agent(chase: pl.LazyFrame) -> pl.LazyFrame:
@@ -242,22 +336,32 @@ class PromiseViews:
     chase_by_agent: pl.DataFrame
     conditional_evidence: pl.DataFrame
     conditional_by_shop: pl.DataFrame
+    chat_checked: bool
+    chat_offers: pl.DataFrame
+    chat_by_agent: pl.DataFrame
 
 
 def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
-                  month: str | None = None) -> PromiseViews:
-    """Build every view of ``audit`` (collected in one pass) for ``month`` (YYYY-MM or None)."""
-    chase = chase_list(audit, agents)
+                  month: str | None = None, chat: pl.LazyFrame | None = None) -> PromiseViews:
+    """Build every view of ``audit`` (collected in one pass) for ``month`` (YYYY-MM or None).
+
+    ``chat``: :func:`audit.promises.chat_audit.chat_offers`, or None without a chat export.
+    """
+    chat_lf = chat if chat is not None else pl.LazyFrame(schema=CHAT_OFFER_SCHEMA)
+    chase = chase_list(audit, agents, chat)
     frames = pl.collect_all([by_agent(audit, agents), by_kind(audit), ageing(audit),
                              flag_counts(audit), money_out_without_promise(audit), chase,
                              chase_by_agent(chase), conditional_by_agent(audit, agents),
-                             conditional_by_shop(audit)])
-    chase_df = frames[5]
+                             conditional_by_shop(audit), chat_lf, chat_by_agent(chat_lf, agents)])
+    chase_df, chat_df = frames[5], frames[9]
     chase_numbers = {"to_chase": chase_df.height,
                      "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}
     month_headline = promise_headline(in_month(audit, month)) if month else {}
     return PromiseViews(month, f"{as_of:%Y-%m-%d}",
-                        {**promise_headline(audit), **chase_numbers}, month_headline, *frames)
+                        {**promise_headline(audit), **chase_numbers,
+                         **chat_numbers(chat_df if chat is not None else None)},
+                        month_headline, *frames[:9], chat is not None,
+                        chat_df.select(CHAT_OFFER_COLUMNS), frames[10])
 
 
 #: Headline rows in display order: (key in promise_headline, label key, kind of number).
@@ -276,10 +380,19 @@ HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("to_chase", "promises.to_chase", "count"),
     ("to_chase_cny", "promises.to_chase_cny", "cny"),
 )
+#: The chat rows of the headline (issue 13; all months, shown only with a chat export).
+CHAT_HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("chat_offers", "promises.chat_offers", "count"),
+    ("chat_not_logged", "promises.chat_not_logged", "count"),
+    ("chat_not_logged_cny", "promises.chat_not_logged_cny", "cny"),
+    ("chat_conditional_not_declared", "promises.chat_conditional_not_declared", "count"),
+    ("chat_conditional_declared", "promises.chat_conditional_declared", "count"),
+)
 
 
 def headline_table(columns: dict[str, dict[str, float | int | None]], *,
-                   lang: str = "en") -> pl.DataFrame:
+                   lang: str = "en",
+                   rows: tuple[tuple[str, str, str], ...] = HEADLINE_ROWS) -> pl.DataFrame:
     """The headline numbers formatted for a manager, one column per headline dict.
 
     ``columns`` maps a column title (e.g. "All promises", "Made in 2026-10") to a
@@ -288,7 +401,7 @@ def headline_table(columns: dict[str, dict[str, float | int | None]], *,
     from audit.core.fmt import fmt_value
     from audit.core.labels import label
 
-    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in HEADLINE_ROWS]}
+    out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in rows]}
     for title, h in columns.items():
-        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in HEADLINE_ROWS]
+        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in rows]
     return pl.DataFrame(out)

@@ -60,6 +60,13 @@ GOOD: dict[str, list[dict[str, str | None]]] = {
         {"shop_id": "S1", "item_id": "I1", "date": "2026-10-04", "visitors": "90",
          "page_views": "200", "review_page_views": "30", "orders": "0", "gmv_cny": "0"},
     ],
+    "messages": [
+        {"message_id": "M1", "shop_id": "S1", "buyer_id": "b_one", "agent_id": "A1",
+         "sender": "agent", "sent_at": "2026-10-04 09:55:00", "text": "给您返10元",
+         "case_id": "C1"},
+        {"message_id": "M2", "shop_id": "S1", "buyer_id": "b_one", "agent_id": None,
+         "sender": "buyer", "sent_at": "2026-10-04 09:56:00", "text": "好的", "case_id": None},
+    ],
 }
 
 
