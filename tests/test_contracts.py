@@ -99,7 +99,7 @@ RULES = [
     ("messages", {"message_id": "M9", "buyer_id": None}, "buyer_id: required value is missing"),
     # Absurd and non-finite amounts (issue 16): the contract's upper bound, the reader's "finite".
     ("agents", {"agent_id": "A9", "cash_limit_cny": "5e6"},
-     "cash_limit_cny: 5e+06 is above the plausible limit 1,000,000"),
+     "cash_limit_cny: 5000000.0 is above the plausible limit 1,000,000"),
     ("promises", {"promise_id": "P9", "amount_cny": "1e308"},
      "amount_cny: 1e+308 is above the plausible limit 1,000,000"),
     ("fulfilments", {"fulfilment_id": "F9", "amount_cny": "1e308"},
