@@ -42,6 +42,7 @@ from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
     from audit.data.dataset import Dataset
@@ -88,7 +89,7 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
 PACK_TABLES: tuple[str, ...] = ("reviews", "cases")
 
 #: Reading order of the known reports (others follow alphabetically): the index's order.
-REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact")
+REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact", "trends")
 
 
 def _notebooks(folder: Path) -> list[Path]:
@@ -365,12 +366,16 @@ def build_monthly_pack(
         t = time.perf_counter()
         current, previous, headline = analyse_month(tables, params, skip=set(skipped))
         save_month_views(current, build.tmp / _VIEWS)
+        year = year_views(tables, params, current, previous, skip=set(skipped))
+        save_year(year, build.tmp / _VIEWS)
         t = clock.step("analyses", t)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
             pages_job = executor.submit(_run_pages, sources, build, params, pool,
                                         workers=workers, say=say)
             counts = _write_data_files(ds, current, headline, build, params)
+            counts.update(write_year_files(year, current, build.tmp / ACTIONS, build.tmp / DATA,
+                                           lang=params.lang))
             t = clock.step("actions_and_data", t)
             runs = pages_job.result()  # re-raises anything the runner raised
         t = clock.step("notebooks_wait", t)

@@ -19,7 +19,7 @@ Functions take the audit (and the agents table for names) and return small LazyF
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -242,6 +242,8 @@ class PromiseViews:
     chase_by_agent: pl.DataFrame
     conditional_evidence: pl.DataFrame
     conditional_by_shop: pl.DataFrame
+    #: The promises made in ``month``, per agent (:func:`by_agent`): the agent scorecard's.
+    month_by_agent: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
@@ -256,8 +258,11 @@ def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
     chase_numbers = {"to_chase": chase_df.height,
                      "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}
     month_headline = promise_headline(in_month(audit, month)) if month else {}
+    month_by_agent = (by_agent(in_month(audit, month), agents).collect() if month
+                      else pl.DataFrame())
     return PromiseViews(month, f"{as_of:%Y-%m-%d}",
-                        {**promise_headline(audit), **chase_numbers}, month_headline, *frames)
+                        {**promise_headline(audit), **chase_numbers}, month_headline, *frames,
+                        month_by_agent=month_by_agent)
 
 
 #: Headline rows in display order: (key in promise_headline, label key, kind of number).
