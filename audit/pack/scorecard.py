@@ -76,7 +76,10 @@ def _month_card(views: MonthViews) -> pl.DataFrame:
     for p in parts:
         card = card.join(p, on="agent_id", how="left")
     counts = [c for c in (*_COUNTS, *breach_columns(), "owed_cny") if c in card.columns]
-    return card.with_columns(pl.col(counts).fill_null(0))
+    ints = [c for c in counts if c != "owed_cny"]
+    return card.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64),
+                             pl.col("owed_cny").fill_null(0.0) if "owed_cny" in card.columns
+                             else pl.lit(None).alias("_none")).drop("_none", strict=False)
 
 
 def scorecard(current: MonthViews, previous: MonthViews | None,
