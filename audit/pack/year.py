@@ -24,6 +24,8 @@ from audit.data import outputs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from audit.review.views import ReviewViews
+
     from audit.pack.headline import MonthViews
     from audit.pack.params import PackParams
 
@@ -58,9 +60,31 @@ def save_year(views: YearViews, folder: Path) -> Path:
     return save_views(views, folder / NAME)
 
 
-def notebook_views(*, views_dir: str) -> YearViews:
-    """The views the trends page shows (a pack's saved views)."""
-    return load_views(YearViews, Path(views_dir) / NAME)
+def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = "",
+                   shop: str = "", sla_hours: float = 24.0) -> tuple[YearViews, ReviewViews]:
+    """The views the trends page shows: a pack's saved ones, else the same analyses run on
+    ``data_dir`` (the notebook opened on its own in JupyterLab)."""
+    from audit.review.views import ReviewViews
+
+    if views_dir:
+        return (load_views(YearViews, Path(views_dir) / NAME),
+                load_views(ReviewViews, Path(views_dir) / "review"))
+    from audit.data.dataset import load_dataset
+    from audit.pack.analyses import analyse_month
+    from audit.pack.params import check_params, resolve_as_of
+
+    ds = load_dataset(data_dir, require=("reviews", "cases"))
+    params = resolve_as_of(check_params(data_dir, month=month, as_of=as_of or None,
+                                        shop=shop or None, sla_hours=float(sla_hours)),
+                           ds.last_activity())
+    from audit.pack.build import REPORT_TABLES
+
+    skip = {stem for stem, needs in REPORT_TABLES.items() if set(needs) & set(ds.absent)}
+    skip.add("impact")
+    current, previous, _ = analyse_month(ds.tables, params, skip=skip)
+    year = year_views(ds.tables, params, current, previous, skip=skip)
+    assert current.review is not None
+    return year, current.review
 
 
 def _book(sheets: dict[str, pl.DataFrame], path: Path, lang: str) -> None:
