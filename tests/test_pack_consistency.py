@@ -264,7 +264,7 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
     team = _sheet_rows(book, label("sheet.team", lang))
     assert len(team) == card.height
     breaches = sum(len([r for r in _sheet_rows(book, a) if r[label("year.col.item", lang)]
-                        == "breach"]) for a in card["agent_id"])
+                        == label("year.item.breach", lang)]) for a in card["agent_id"])
     assert fmt_value(breaches, "count") == cards["protocol_breaches"][0]
     trends = pl.read_csv(folder / "data" / "trends.csv").filter(
         pl.col("month") == MONTH, pl.col("agent_id").is_null())

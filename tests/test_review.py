@@ -32,9 +32,10 @@ ROWS = [
     ("r2", "I1", "neutral", datetime(2026, 10, 3, 10), datetime(2026, 11, 10, 10), 600),  # late
     ("r3", "I2", "negative", datetime(2026, 10, 5, 10), None, None),                      # missed
     ("r4", "I2", "negative", datetime(2026, 10, 30, 10), None, None),                     # open
-    ("r5", "I2", "positive", datetime(2026, 10, 6, 10), None, None),                      # not in scope
-    ("r6", "I1", "negative", datetime(2026, 10, 20, 10), datetime(2026, 10, 23, 10), 500),  # 3 days
-    ("r7", "I2", "neutral", datetime(2026, 11, 1, 10), None, None),                       # next month, open
+    # r5 not in scope, r6 explained after 3 days, r7 next month and open
+    ("r5", "I2", "positive", datetime(2026, 10, 6, 10), None, None),
+    ("r6", "I1", "negative", datetime(2026, 10, 20, 10), datetime(2026, 10, 23, 10), 500),
+    ("r7", "I2", "neutral", datetime(2026, 11, 1, 10), None, None),
 ]
 CASES = pl.LazyFrame({"case_id": ["c1", "c2", "c3", "c4", "c6", "c7"],
                       "review_id": ["r1", "r2", "r3", "r4", "r6", "r7"],
@@ -84,7 +85,7 @@ def test_product_signal_rates_peers_and_months_above_by_hand() -> None:
     months = ["2026-08", "2026-09", "2026-10"]
     sales, rev = [], []
     k = 0
-    for m_i, month in enumerate(months):
+    for m_i, _month in enumerate(months):
         for item in range(30):
             sales.append(("S1", f"I{item}", date(2026, 8 + m_i, 1), 1000))
             n = 50 if (item == 0 and m_i >= 1) else 10 + item % 2

@@ -63,8 +63,10 @@ def test_facts_name_the_planted_changes(demo_dir: Path) -> None:
     facts = _facts(demo_dir)
     truth = pl.read_csv(demo_dir / "truth" / "agents.csv")
     drifter = truth.filter(pl.col("agent_id") == facts["drifting_agent_id"]).row(0, named=True)
-    assert drifter["is_drifting"] and drifter["level"] == "senior"
-    assert not drifter["is_weak"] and not drifter["is_easy_mix_novice"]
+    assert drifter["is_drifting"]
+    assert drifter["level"] == "senior"
+    assert not drifter["is_weak"]
+    assert not drifter["is_easy_mix_novice"]
     assert truth["is_drifting"].sum() == 1
     items = pl.read_csv(demo_dir / "truth" / "items.csv")
     assert facts["bad_item_id"] in items["item_id"].to_list()

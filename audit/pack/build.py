@@ -204,9 +204,12 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
     quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
                   for p in sorted((pack / QUARANTINE).glob("*.csv"))]
-    actions = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", lang),
+    books = [name for name in WORKBOOKS if name in counts] + [
+        name for name in counts if name not in WORKBOOKS]  # the review part's, month-named
+    actions = [PageLink(f"{ACTIONS}/{name}.xlsx",
+                        label(f"actions.{name.removesuffix('_' + params.month)}", lang),
                         label("index.rows", lang).format(n=f"{counts[name]:,}"))
-               for name in WORKBOOKS if name in counts]
+               for name in books]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
                       params=shown, notes=notes, quarantine=quarantine)

@@ -101,26 +101,40 @@ def scorecard(current: MonthViews, previous: MonthViews | None,
             .sort("agent_id"))
 
 
-def agent_sheets(card: pl.DataFrame, current: MonthViews) -> dict[str, pl.DataFrame]:
-    """The workbook behind the scorecard: the team sheet, then one sheet per agent listing the
-    cases behind their numbers (breaches, unverified claims, promises to chase, reviews still
-    to explain), each row with what it is."""
-    sheets = {"team": card}
-    lists: list[tuple[str, pl.DataFrame, str]] = []
+def agent_sheets(card: pl.DataFrame, current: MonthViews, *,
+                 lang: str) -> dict[str, pl.DataFrame]:
+    """The workbook behind the scorecard: the team sheet, then one sheet per agent.
+
+    Each agent's sheet lists the cases behind their numbers (breaches, unverified claims,
+    promises to chase, reviews still to explain), each row with what it is and its detail in
+    the reader's words (the check, the claimed outcome, the promise's status, the days left).
+    """
+    from audit.core.labels import label
+
+    lists: list[tuple[str, pl.DataFrame, str, str]] = []  # kind, rows, column, its labels' prefix
     if current.resolution is not None:
-        lists += [("breach", current.resolution.breach_list, "check"),
-                  ("unverified", current.resolution.claim_list, "claimed_outcome")]
+        lists += [("breach", current.resolution.breach_list, "check", "resolution.check"),
+                  ("unverified", current.resolution.claim_list, "claimed_outcome",
+                   "year.outcome")]
     if current.promises is not None:
-        lists.append(("promise", current.promises.chase, "status"))
+        lists.append(("promise", current.promises.chase, "status", "promises.status"))
     if current.review is not None:
-        lists.append(("to_explain", current.review.to_explain, "days_left"))
-    rows = [df.select(pl.lit(kind).alias("item"), pl.col("agent_id"),
+        lists.append(("to_explain", current.review.to_explain, "days_left", ""))
+
+    def words(df: pl.DataFrame, column: str, prefix: str) -> pl.Expr:
+        if not prefix:
+            return pl.col(column).round(1).cast(pl.String)
+        values = df[column].unique().drop_nulls().to_list()
+        return pl.col(column).replace_strict(
+            {v: label(f"{prefix}.{v}", lang) for v in values}, default=None)
+
+    rows = [df.select(pl.lit(label(f"year.item.{kind}", lang)).alias("item"), pl.col("agent_id"),
                       pl.col("case_id" if "case_id" in df.columns else "review_id").alias("ref"),
-                      pl.col(what).cast(pl.String).alias("detail"))
-            for kind, df, what in lists if "agent_id" in df.columns]
-    every = pl.concat(rows) if rows else pl.DataFrame(schema={"item": pl.String, "agent_id":
-                                                             pl.String, "ref": pl.String,
-                                                             "detail": pl.String})
+                      words(df, column, prefix).alias("detail"))
+            for kind, df, column, prefix in lists]
+    every = pl.concat(rows) if rows else pl.DataFrame(
+        schema={"item": pl.String, "agent_id": pl.String, "ref": pl.String, "detail": pl.String})
+    sheets = {"team": card}
     for agent in card["agent_id"].to_list():
         sheets[agent] = every.filter(pl.col("agent_id") == agent).drop("agent_id")
     return sheets

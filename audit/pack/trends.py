@@ -62,8 +62,9 @@ def cut_of(month: str, age: timedelta) -> datetime:
     return end_of_day(parse_month(month)[1] + age)
 
 
-def _rows(month: str, final: bool, promises: Mapping[str, object], resolution: Mapping[str, object],
-          explanation: Mapping[str, object], complaints: Mapping[str, object]) -> list[dict]:
+def _rows(month: str, final: bool, promises: Mapping[str, object],  # noqa: FBT001
+          resolution: Mapping[str, object], explanation: Mapping[str, object],
+          complaints: Mapping[str, object]) -> list[dict]:
     def row(metric: str, value: object, lo: object = None, hi: object = None) -> dict:
         return {"metric": metric, "month": month, "agent_id": None, "value": value,
                 "ci_low": lo, "ci_high": hi, "final": final}
@@ -89,7 +90,8 @@ def _rows(month: str, final: bool, promises: Mapping[str, object], resolution: M
     ]
 
 
-def _agent_rows(month: str, final: bool, by_agent: pl.DataFrame) -> pl.DataFrame:
+def _agent_rows(month: str, final: bool,  # noqa: FBT001
+                by_agent: pl.DataFrame) -> pl.DataFrame:
     if by_agent.is_empty():
         return pl.DataFrame(schema=TREND_SCHEMA)
     base = by_agent.select("agent_id", month=pl.lit(month), final=pl.lit(final),
@@ -131,8 +133,11 @@ def _month_parts(tables: Mapping[str, pl.LazyFrame], params: PackParams, month: 
 
 def build_trends(tables: Mapping[str, pl.LazyFrame], params: PackParams, current: MonthViews,
                  *, skip: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(trends, agent counts): ``TREND_SCHEMA`` rows for every metric and month (and agent),
-    and the per-agent monthly resolved/expected the drift test reads."""
+    """(trends, agent counts) for every month the data cover, each at the report month's age.
+
+    ``TREND_SCHEMA`` rows for every metric and month (and agent), and the per-agent monthly
+    resolved/expected the drift test reads.
+    """
     as_of = date.fromisoformat(params.as_of)
     age = end_of_day(as_of) - end_of_day(parse_month(params.month)[1])
     rows: list[dict] = []

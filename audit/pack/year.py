@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from audit.core.bundle import load_views, save_views
 from audit.core.labels import label
 from audit.data import outputs
@@ -24,10 +22,11 @@ from audit.data import outputs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from audit.review.views import ReviewViews
+    import polars as pl
 
     from audit.pack.headline import MonthViews
     from audit.pack.params import PackParams
+    from audit.review.views import ReviewViews
 
 NAME = "year"
 
@@ -62,8 +61,10 @@ def save_year(views: YearViews, folder: Path) -> Path:
 
 def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = "",
                    shop: str = "", sla_hours: float = 24.0) -> tuple[YearViews, ReviewViews]:
-    """The views the trends page shows: a pack's saved ones, else the same analyses run on
-    ``data_dir`` (the notebook opened on its own in JupyterLab)."""
+    """The views the trends page shows: a pack's saved ones, else a run on ``data_dir``.
+
+    The run is the same analyses on ``data_dir`` (the notebook opened on its own in JupyterLab).
+    """
     from audit.review.views import ReviewViews
 
     if views_dir:
@@ -108,7 +109,8 @@ def write_year_files(year: YearViews, current: MonthViews, actions: Path, data: 
     month = year.month
     outputs.write_csv(year.trends, data / "trends.csv")
     outputs.write_csv(year.scorecard, data / "agent_scorecard.csv")
-    _book(agent_sheets(year.scorecard, current), actions / f"agent_scorecards_{month}.xlsx", lang)
+    _book(agent_sheets(year.scorecard, current, lang=lang),
+          actions / f"agent_scorecards_{month}.xlsx", lang)
     counts = {f"agent_scorecards_{month}": year.scorecard.height}
     if current.review is not None:
         r = current.review

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 from audit.core.figure_style import styled
 from audit.core.fmt import DASH, fmt_column, fmt_interval
 from audit.core.labels import label
+from audit.data.schema import CATEGORIES
 from audit.pack.scorecard import KINDS as CARD_KINDS
 from audit.pack.trends import AGENT_METRICS, METRICS
 
@@ -29,6 +30,10 @@ _KINDS: dict[str, str] = {
     "explained": "count", "explained_in_time": "count", "still_open": "count", "due": "count",
     "item_orders_30d": "count", "months_above": "count", "months": "count",
 }
+
+
+#: Columns holding a tier or logged category (shown in the reader's words).
+_TIER_COLUMNS = frozenset({"top_tier", "category"})
 
 
 def header(column: str, lang: str) -> str:
@@ -51,6 +56,10 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
     for c in columns:
         if c in _KINDS:
             exprs.append(fmt_column(c, _KINDS[c]))
+        elif c in _TIER_COLUMNS:
+            exprs.append(pl.col(c).replace_strict(
+                {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
+                return_dtype=pl.String))
         elif c in out.columns and out.schema[c] == pl.Boolean:
             exprs.append(pl.col(c).replace_strict({True: label("year.yes", lang),
                                                    False: label("year.no", lang)},
@@ -61,8 +70,10 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
 
 
 def trend_chart(trends: pl.DataFrame, *, lang: str) -> go.Figure:
-    """Small multiples: one panel per headline metric, month by month, with its interval;
-    hollow markers on months whose windows were still open."""
+    """Small multiples: one panel per headline metric, month by month, with its interval.
+
+    Hollow markers on months whose windows were still open.
+    """
     team = trends.filter(pl.col("agent_id").is_null())
     names = list(METRICS)
     cols = 2
@@ -85,8 +96,10 @@ def trend_chart(trends: pl.DataFrame, *, lang: str) -> go.Figure:
 
 def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
                 metric: str = "mix_adjusted_ratio") -> go.Figure:
-    """The agents' monthly mix-adjusted ratio, one line each (a legend click hides one);
-    agents whose trend is significant drawn bold."""
+    """The agents' monthly mix-adjusted ratio, one line each (a legend click hides one).
+
+    Agents whose trend is significant drawn bold.
+    """
     assert metric in AGENT_METRICS
     flagged = set(drift.filter("drifting")["agent_id"].to_list())
     d = trends.filter(pl.col("metric") == metric, pl.col("agent_id").is_not_null())
@@ -101,8 +114,10 @@ def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
 
 
 def funnel_chart(signal: pl.DataFrame, month: str, *, lang: str) -> go.Figure:
-    """Funnel plot of the month: each item's complaints per 1,000 orders against its orders;
-    items above their peers in red."""
+    """Funnel plot of the month: each item's complaints per 1,000 orders against its orders.
+
+    Items above their peers in red.
+    """
     d = signal.filter(pl.col("month") == month, pl.col("orders") > 0)
     fig = go.Figure()
     for above, colour in ((False, "#9aa5b1"), (True, "#c0392b")):

@@ -160,8 +160,11 @@ def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = ""
 
 def month_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
                    shop: str | None = None) -> dict[str, float | int | None]:
-    """The promises made in ``month`` as of ``as_of``: the ``month_headline`` of :func:`analyse`
-    without the other views (the trends need it for every month at its own cut)."""
+    """The promises made in ``month`` as of ``as_of``, without the other views.
+
+    The ``month_headline`` of :func:`analyse` without the other views (the trends need it for every
+    month at its own cut).
+    """
     from audit.promises.views import in_month, promise_headline
 
     t = _shop_tables(tables, shop) if shop else tables

@@ -1,4 +1,4 @@
-"""Explanation coverage (解释率): which neutral/negative reviews got their public explanation in time.
+"""Explanation coverage (解释率): which neutral/negative reviews were explained in time.
 
 Platform rule (DOMAIN.md): the seller's explanation must be posted within 30 days of the review and
 is at most 500 characters. Definitions, over the cohort of reviews posted in the month (as of the
@@ -105,8 +105,10 @@ def coverage_by(facts: pl.LazyFrame, month_start: date, month_end: date,
 
 def to_explain(facts: pl.LazyFrame, sales_daily: pl.LazyFrame | None, *,
                as_of: datetime) -> pl.LazyFrame:
-    """Reviews not yet explained whose window is still open: fewest days left first, then the
-    busiest items (orders in the 30 days up to the audit date; 0 without a sales export)."""
+    """Reviews not yet explained whose window is still open, fewest days left first.
+
+    Then the busiest items (orders in the 30 days up to the audit date; 0 without a sales export).
+    """
     rows = facts.filter(~pl.col("explained") & pl.col("window_open"))
     if sales_daily is None:
         orders = pl.LazyFrame(schema={"shop_id": pl.String, "item_id": pl.String,

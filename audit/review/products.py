@@ -45,7 +45,7 @@ _KEYS = ["shop_id", "item_id", "month"]
 
 
 def _overdispersed_z() -> pl.Expr:
-    """z of complaints against the peer rate, scaled down by the shop-month's overdispersion."""
+    """Z of complaints against the peer rate, scaled down by the shop-month's overdispersion."""
     expected = pl.col("orders") * pl.col("peer_per_1000_orders") / 1000.0
     z = pl.when(expected > 0).then((pl.col("complaints") - expected) / expected.sqrt())
     group = ["shop_id", "month"]
@@ -66,7 +66,7 @@ def _months_above(frame: pl.DataFrame) -> pl.DataFrame:
 
 def product_signal(reviews: pl.LazyFrame, sales_daily: pl.LazyFrame, tier_mix: pl.LazyFrame,
                    *, months: list[str]) -> pl.DataFrame:
-    """One row per (shop, item, month) of ``months`` with orders: ``SIGNAL_COLUMNS`` + quality_share.
+    """One row per (shop, item, month) of ``months`` with orders: ``SIGNAL_COLUMNS``, quality_share.
 
     ``reviews``: the neutral/negative reviews to count (already cut at the audit date and
     shop); ``tier_mix``: :func:`audit.tiering.item_tier_mix` of the same reviews.
