@@ -369,9 +369,10 @@ def build_monthly_pack(
         t = time.perf_counter()
         current, previous, headline = analyse_month(tables, params, skip=set(skipped))
         save_month_views(current, build.tmp / _VIEWS)
+        t = clock.step("analyses", t)
         year = year_views(tables, params, current, previous, skip=set(skipped))
         save_year(year, build.tmp / _VIEWS)
-        t = clock.step("analyses", t)
+        t = clock.step("trends_and_scorecard", t)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
             pages_job = executor.submit(_run_pages, sources, build, params, pool,
