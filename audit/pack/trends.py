@@ -35,7 +35,6 @@ METRICS: dict[str, str] = {
     "share_within_sla": "pct", "protocol_breaches": "count", "unverified_claims": "count",
     "explanation_coverage": "pct", "complaints_per_1000_orders": "ratio",
 }
-AGENT_METRICS: dict[str, str] = {"resolution_rate": "pct", "mix_adjusted_ratio": "ratio"}
 TREND_SCHEMA: dict[str, pl.DataType] = {
     "metric": pl.String(), "month": pl.String(), "agent_id": pl.String(), "value": pl.Float64(),
     "ci_low": pl.Float64(), "ci_high": pl.Float64(), "final": pl.Boolean(),
@@ -45,16 +44,6 @@ COUNTS_SCHEMA: dict[str, pl.DataType] = {
     "agent_id": pl.String(), "month": pl.String(), "resolved": pl.Int64(),
     "expected": pl.Float64(),
 }
-
-
-def covered_months(tables: Mapping[str, pl.LazyFrame], month: str, shop: str) -> list[str]:
-    """The months with reviews (of ``shop``), up to the report month, the last 24 at most."""
-    reviews = tables["reviews"]
-    if shop:
-        reviews = reviews.filter(pl.col("shop_id") == shop)
-    got = (reviews.select(pl.col("reviewed_at").dt.strftime("%Y-%m").unique()).collect()
-           .to_series().sort().to_list())
-    return [m for m in got if m <= month][-MAX_MONTHS:]
 
 
 def cut_of(month: str, age: timedelta) -> datetime:
@@ -143,7 +132,9 @@ def build_trends(tables: Mapping[str, pl.LazyFrame], params: PackParams, current
     rows: list[dict] = []
     agents = [pl.DataFrame(schema=TREND_SCHEMA)]
     counts = [pl.DataFrame(schema=COUNTS_SCHEMA)]
-    for month in covered_months(tables, params.month, params.shop):
+    from audit.review.job import covered_months
+
+    for month in covered_months(tables, params.month, params.shop or None, limit=MAX_MONTHS):
         cut = min(cut_of(month, age), end_of_day(as_of))
         final = cut >= cut_of(month, FINAL_AFTER)
         if month == params.month:

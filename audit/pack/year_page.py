@@ -17,7 +17,7 @@ from audit.core.fmt import DASH, fmt_column, fmt_interval
 from audit.core.labels import label
 from audit.data.schema import CATEGORIES
 from audit.pack.scorecard import KINDS as CARD_KINDS
-from audit.pack.trends import AGENT_METRICS, METRICS
+from audit.pack.trends import METRICS
 
 if TYPE_CHECKING:
     from audit.pack.year import YearViews
@@ -100,7 +100,6 @@ def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
 
     Agents whose trend is significant drawn bold.
     """
-    assert metric in AGENT_METRICS
     flagged = set(drift.filter("drifting")["agent_id"].to_list())
     d = trends.filter(pl.col("metric") == metric, pl.col("agent_id").is_not_null())
     fig = go.Figure()

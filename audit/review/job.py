@@ -24,9 +24,11 @@ NAME = "review"
 _IN_SCOPE = ("neutral", "negative")
 
 
-def _months_to(tables: Mapping[str, pl.LazyFrame], month: str, *, limit: int = 24) -> list[str]:
-    """The months with reviews, up to ``month``, at most the last ``limit``."""
-    got = (tables["reviews"].select(pl.col("reviewed_at").dt.strftime("%Y-%m").unique())
+def covered_months(tables: Mapping[str, pl.LazyFrame], month: str, shop: str | None = None,
+                   *, limit: int = 24) -> list[str]:
+    """The months with reviews (of ``shop``) up to ``month``, the last ``limit`` at most."""
+    got = (for_shop(tables["reviews"], shop)
+           .select(pl.col("reviewed_at").dt.strftime("%Y-%m").unique())
            .collect().to_series().sort().to_list())
     return [m for m in got if m <= month][-limit:]
 
@@ -85,7 +87,7 @@ def analyse(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
         complaints = _complaints(tables, as_of=as_of, shop=shop)
         signal = products.product_signal(
             complaints, for_shop(sales, shop).filter(pl.col("date") <= as_of.date()),
-            item_tier_mix(complaints), months=_months_to(tables, month))
+            item_tier_mix(complaints), months=covered_months(tables, month, shop))
     else:
         signal = pl.DataFrame(schema={c: pl.String for c in products.SIGNAL_COLUMNS})
     return ReviewViews(month, f"{as_of:%Y-%m-%d}", numbers["explanation"], numbers["complaints"],
