@@ -95,9 +95,10 @@ def _book(sheets: dict[str, pl.DataFrame], path: Path, lang: str) -> None:
         except KeyError:
             return key
 
-    from audit.pack.year_page import header
+    from audit.pack.year_page import header, in_words
 
-    outputs.write_excel({name(k): df.rename({c: header(c, lang) for c in df.columns})
+    outputs.write_excel({name(k): in_words(df, lang).rename({c: header(c, lang)
+                                                             for c in df.columns})
                          for k, df in sheets.items()}, path)
 
 

@@ -41,6 +41,20 @@ def header(column: str, lang: str) -> str:
     return label(f"year.col.{column}", lang)
 
 
+def in_words(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """``df`` with tiers and yes/no flags in the reader's words.
+
+    For the Excel lists; the CSVs keep the codes other tools script against.
+    """
+    words = {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}
+    yes_no = {True: label("year.yes", lang), False: label("year.no", lang)}
+    return df.with_columns(
+        *[pl.col(c).replace_strict(words, default=None, return_dtype=pl.String)
+          for c in df.columns if c in _TIER_COLUMNS],
+        *[pl.col(c).replace_strict(yes_no, default=None, return_dtype=pl.String)
+          for c in df.columns if df.schema[c] == pl.Boolean])
+
+
 def table(df: pl.DataFrame, columns: list[str], *, lang: str,
           intervals: dict[str, tuple[str, str, str]] | None = None) -> pl.DataFrame:
     """``columns`` of ``df`` formatted (numbers via audit.core.fmt) under labelled headers.
