@@ -37,7 +37,13 @@ _TIER_COLUMNS = frozenset({"top_tier", "category"})
 
 
 def header(column: str, lang: str) -> str:
-    """The reader's name of a column of the review part (pages and Excel alike)."""
+    """The reader's name of a column of the review part (pages and Excel alike).
+
+    ``breaches_<check>`` takes the resolution job's name of the check, so a new check needs
+    no label here.
+    """
+    if column.startswith("breaches_"):
+        return label(f"resolution.check.{column.removeprefix('breaches_')}", lang)
     return label(f"year.col.{column}", lang)
 
 
