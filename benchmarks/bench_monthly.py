@@ -1,6 +1,7 @@
 """Benchmark: the whole demo pack (``review-audit monthly``), where the time goes, peak memory.
 
-Usage: ``uv run python benchmarks/bench_monthly.py [--runs 1] [--workers 2] [--shops 3] [--cold]``
+Usage: ``uv run python benchmarks/bench_monthly.py [--runs 1] [--workers 2] [--shops 3]
+[--months 3] [--cold]`` (``--months 12``: the year the trends page is measured on, issue 12)
 
 Generates the seeded demo (``review-audit demo`` defaults, ``--shops`` shops) once into
 ``benchmarks/_data/monthly-demo/`` (gitignored), then builds the 2026-10 pack into
@@ -51,13 +52,14 @@ print(json.dumps({"wall": time.perf_counter() - t0,
 """
 
 
-def ensure_demo(shops: int) -> Path:
-    """The seeded demo dataset (generated once per shop count)."""
+def ensure_demo(shops: int, months: int = 3) -> Path:
+    """The seeded demo dataset (generated once per shop count and number of months)."""
     from audit.demo import DemoSpec, generate_demo
 
-    folder = DATA / f"monthly-demo-{shops}"
+    name = f"monthly-demo-{shops}" if months == 3 else f"monthly-demo-{shops}x{months}"  # noqa: PLR2004
+    folder = DATA / name
     if not (folder / "reviews.csv").is_file():
-        generate_demo(folder, DemoSpec(shops=shops))
+        generate_demo(folder, DemoSpec(shops=shops, months=months))
     return folder
 
 
@@ -67,9 +69,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--shops", type=int, default=3)
+    ap.add_argument("--months", type=int, default=3)
     ap.add_argument("--cold", action="store_true", help="no warm kernel pool (to compare)")
     args = ap.parse_args()
-    data = ensure_demo(args.shops)
+    data = ensure_demo(args.shops, args.months)
     out = DATA / "monthly-reports"
     for run in range(args.runs):
         started = time.perf_counter()

@@ -156,7 +156,7 @@ def test_volumes_roughly_as_specified(part) -> None:
     months = reviews.filter(pl.col("reviewed_at").dt.date() <= PERIOD.end_month_last_day)
     per_month = months.group_by(pl.col("reviewed_at").dt.month()).len()["len"]
     assert per_month.min() > 1800
-    assert per_month.max() < 3000
+    assert per_month.max() < 3000 * 1.2  # seasonal volume: up to +20% in autumn
     assert 0.55 <= (reviews["rating"] == "negative").mean() <= 0.68
     assert 0.55 <= reviews["explained_at"].is_not_null().mean() <= 0.65
     mix = cases["category"].value_counts(sort=True)

@@ -16,8 +16,9 @@ def _code_cells(path: Path) -> list[dict]:
     return [c for c in json.loads(path.read_text("utf-8"))["cells"] if c["cell_type"] == "code"]
 
 
-def test_the_three_reports_are_there() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["impact.ipynb", "promises.ipynb", "resolution.ipynb"]
+def test_the_reports_are_there() -> None:
+    assert [p.name for p in NOTEBOOKS] == ["impact.ipynb", "promises.ipynb", "resolution.ipynb",
+                                           "trends.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -262,3 +262,44 @@ def test_each_analysis_runs_once_per_period(demo_dir: Path, tmp_path: Path,
     for nb in ("promises", "resolution", "impact"):
         executed = nbformat.read(result.pack_dir / "notebooks" / f"{nb}.ipynb", as_version=4)
         assert executed.metadata["papermill"]["parameters"]["views_dir"]
+
+
+@pytest.mark.slow
+def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> None:
+    """The scorecard's numbers are the other pages' numbers: its sums equal the cards, each
+    agent's rate and ratio the resolution page's, its workbook the CSV; the trends' report-month
+    row equals the headline."""
+    folder, lang = pack
+    cards = _cards(folder / "index.html")
+    card = pl.read_csv(folder / "data" / "agent_scorecard.csv")
+    for column, metric in (("protocol_breaches", "protocol_breaches"),
+                           ("unverified_claims", "unverified_claims"),
+                           ("promises_broken_or_partial", "promises_broken_or_partial"),
+                           ("cases", "cohort_cases")):
+        assert fmt_value(card[column].sum(), "count") == cards[metric][0], column
+    assert fmt_value(card["owed_cny"].sum(), "cny") == cards["owed_cny"][0]
+    page = folder / "resolution.html"
+    rate_col = label("resolution.col.rate", lang)
+    agents = next(t for t in _tables(page) if label("resolution.col.agent_id", lang) in t[0])
+    head = agents[0]
+    shown = {r[head.index(label("resolution.col.agent_id", lang))]:
+             (r[head.index(rate_col)], r[head.index(label("resolution.col.mix_adjusted_ratio",
+                                                        lang))]) for r in agents[1:]}
+    for row in card.filter(pl.col("cases") > 0).iter_rows(named=True):
+        assert shown[row["agent_id"]] == (fmt_value(row["resolution_rate"], "pct"),
+                                          fmt_value(row["mix_adjusted_ratio"], "ratio"))
+    book = folder / "actions" / f"agent_scorecards_{MONTH}.xlsx"
+    team = _sheet_rows(book, label("sheet.team", lang))
+    assert len(team) == card.height
+    breaches = sum(len([r for r in _sheet_rows(book, a) if r[label("year.col.item", lang)]
+                        == label("year.item.breach", lang)]) for a in card["agent_id"])
+    assert fmt_value(breaches, "count") == cards["protocol_breaches"][0]
+    trends = pl.read_csv(folder / "data" / "trends.csv").filter(
+        pl.col("month") == MONTH, pl.col("agent_id").is_null())
+    headline = pl.read_csv(folder / "data" / "headline.csv")
+    for metric in ("promises_broken_or_partial", "owed_cny", "broken_rate", "resolution_rate",
+                   "median_hours_to_first_contact", "share_within_sla", "protocol_breaches",
+                   "unverified_claims"):
+        kind = headline.filter(pl.col("metric") == metric)["kind"][0]
+        value = trends.filter(pl.col("metric") == metric)["value"][0]
+        assert fmt_value(value, kind) == cards[metric][0], metric

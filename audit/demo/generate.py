@@ -108,6 +108,8 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
             "as_of": period.as_of.isoformat(),
         },
     }
+    facts.update(drifting_agent_id=the_world.drifting_agent, bad_item_id=the_world.bad_item,
+                 bad_item_from_month=f"{the_world.bad_item_from:%Y-%m}")
     outputs.write_csv(the_world.items, truth_dir / "items.csv", mask=False)
     outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv", mask=False)
     for part_name, part in parts.items():

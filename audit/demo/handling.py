@@ -31,7 +31,9 @@ import polars as pl
 from audit.data.schema import CASES, CATEGORIES, CONTACTS, REVIEWS, SENIOR_ONLY_CATEGORIES
 from audit.demo import handling_defects as defects
 from audit.demo import text
+from audit.demo.season import season_factor
 from audit.demo.types import DemoPeriod, Part, World
+from audit.demo.world import BAD_ITEM_EXTRA, DRIFT_FLOOR, DRIFT_PER_MONTH
 
 #: Neutral/negative reviews per shop per 30.4-day month.
 REVIEWS_PER_SHOP_MONTH = 700.0
@@ -149,7 +151,8 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     team = world.truth["agents"].sort("agent_id")
     agent_ids = np.array(team["agent_id"].to_list())
     agent, routed = _assign(rng, cat, rv["burst"], team)
-    skill = team["skill"].to_numpy()
+    skill = _skill_now(team["skill"].to_numpy()[agent],
+                       agent_ids[agent] == world.drifting_agent, t, period)
 
     opened = _intake(rng, t, rv["burst"], as_of)
     t0, plan, n_planned, j_reached = _contact_plan(rng, t, cat, opened)
@@ -161,7 +164,7 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     p_resolve = np.minimum(
         0.97,
         np.array([RESOLVE_BASE[c] for c in CATEGORIES])[cat]
-        * skill[agent]
+        * skill
         * np.exp(-((t0 - t) / D) / RESOLVE_DECAY_DAYS)
         * 0.92 ** np.maximum(j_reached, 0),
     )
@@ -169,6 +172,7 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
     resolves = (
         reached_any
         & (rng.random(n) < p_resolve)
+        & ~rv["bad_extra"]  # a faulty product's complaints are not talked away
         & (t_resolve <= t + 30 * D - H)  # a few buyers agree but never get round to it
         & (t_resolve <= as_of)
     )
@@ -184,6 +188,7 @@ def simulate_handling(rng: np.random.Generator, world: World, period: DemoPeriod
 
     # Explanations: independent of everything above (the impact analysis relies on it).
     explained_at, late = _explanations(rng, t, as_of)
+    explained_at[rv["bad_extra"] & ~np.isin(np.arange(n), late)] = -1
     has_expl = explained_at >= 0
     too_long = defects.pick(rng, np.flatnonzero(has_expl), INJECT["explanation_too_long"] * n)
 
@@ -446,7 +451,7 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
     burst[burst_start : burst_start + BURST_DAYS] = True
     day0 = _secs(period.start)
     dow = np.array([(period.start + timedelta(days=d)).weekday() for d in range(n_days)])
-    lam = REVIEWS_PER_SHOP_MONTH * 12 / 365.25 * _DOW[dow]
+    lam = REVIEWS_PER_SHOP_MONTH * 12 / 365.25 * _DOW[dow] * season_factor(period.start, n_days)
     base = rng.poisson(np.broadcast_to(lam, (shops, n_days)))
     extra = rng.poisson(np.broadcast_to(lam * (BURST_FACTOR - 1) * burst, (shops, n_days)))
     counts = base + extra
@@ -479,6 +484,8 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
         cum = np.cumsum(pop[rows]) / pop[rows].sum()
         m = shop == s
         item[m] = rows[np.minimum(np.searchsorted(cum, u[m], side="right"), rows.size - 1)]
+    shop, item, t, cat, negative, day = _bad_item_reviews(
+        rng, world, period, lam, (shop, item, t, cat, negative, day))
     order = np.lexsort((item, shop, t))
     burst_days = [
         (period.start + timedelta(days=int(d))).isoformat() for d in np.flatnonzero(burst)
@@ -490,8 +497,45 @@ def _arrivals(rng: np.random.Generator, world: World, period: DemoPeriod) -> dic
         "cat": cat[order],
         "negative": negative[order],
         "burst": burst[day[order]],
+        "bad_extra": (np.arange(shop.size) >= n)[order],
         "burst_days": burst_days,
     }
+
+
+def _skill_now(skill: np.ndarray, drifting: np.ndarray, t: np.ndarray,
+               period: DemoPeriod) -> np.ndarray:
+    """Each case's agent skill at the review's time: the drifting agent's falls month by month."""
+    months = (t - _secs(period.start)) / (365.25 / 12 * D)
+    drifted = np.maximum(DRIFT_FLOOR, skill - DRIFT_PER_MONTH * months)
+    return np.where(drifting, drifted, skill)
+
+
+def _bad_item_reviews(rng: np.random.Generator, the_world: World, period: DemoPeriod,
+                      lam: np.ndarray, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Append the bad item's extra quality reviews (from its month on) to the arrivals.
+
+    ``arrays``: shop, item, t, cat, negative, day of the ordinary arrivals; returned extended.
+    """
+    shop, item, t, cat, negative, day = arrays
+    if not the_world.bad_item or the_world.bad_item_from is None:
+        return arrays
+    items = the_world.items
+    row = int(np.flatnonzero(items["item_id"].to_numpy() == the_world.bad_item)[0])
+    shop_id = items["shop_id"][row]
+    pop = items["popularity"].to_numpy()
+    share = pop[row] / pop[items["shop_id"].to_numpy() == shop_id].sum()
+    first = (the_world.bad_item_from - period.start).days
+    rate = np.where(np.arange(lam.size) >= first, lam * share * BAD_ITEM_EXTRA, 0.0)
+    counts = rng.poisson(rate)
+    extra_day = np.repeat(np.arange(lam.size), counts)
+    k = extra_day.size
+    hour = rng.choice(24, k, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
+    extra_t = _secs(period.start) + extra_day * D + hour * H + rng.integers(0, H, k)
+    quality = CATEGORIES.index("quality")
+    extra_neg = rng.random(k) < NEGATIVE_SHARE["quality"]
+    return (np.r_[shop, np.full(k, the_world.shops.index(shop_id))], np.r_[item, np.full(k, row)],
+            np.r_[t, extra_t], np.r_[cat, np.full(k, quality)], np.r_[negative, extra_neg],
+            np.r_[day, extra_day])
 
 
 def _buyer_ids(rng: np.random.Generator, n: int) -> np.ndarray:

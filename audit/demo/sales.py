@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 
 from audit.data.schema import SALES_DAILY
+from audit.demo.season import season_factor
 from audit.demo.types import DemoPeriod, Part, World
 
 #: Log-conversion lift of one explanation / one resolution, and of review-page views.
@@ -156,8 +157,11 @@ def simulate_sales(
 
     # Item heterogeneity, weekday pattern, shop-day shocks (campaigns), item-day noise.
     popularity = items["popularity"].to_numpy()
-    base_visitors = 150.0 * popularity * rng.lognormal(0.0, 0.3, n_items)
-    base_conv = np.clip(0.03 * rng.lognormal(0.0, 0.3, n_items), 0.003, 0.15)
+    # Orders follow popularity closely (reviews do too: complaints per 1,000 orders are level
+    # across a shop's ordinary items); traffic and conversion vary against each other.
+    traffic = rng.lognormal(0.0, 0.3, n_items)
+    base_visitors = 150.0 * popularity * traffic
+    base_conv = np.clip(0.03 * rng.lognormal(0.0, 0.08, n_items) / traffic, 0.003, 0.15)
     base_rpv = np.clip(0.04 * rng.lognormal(0.0, 0.2, n_items), 0.005, 0.2)
     weekday = np.array([d.weekday() for d in days])
     shop_codes, shop_idx = np.unique(items["shop_id"].to_numpy(), return_inverse=True)
@@ -165,6 +169,7 @@ def simulate_sales(
     shop_c = rng.normal(0.0, 0.04, (len(shop_codes), n_days))[shop_idx]
 
     lam = (base_visitors[:, None] * np.asarray(WEEKDAY_VISITORS)[weekday][None, :]
+           * season_factor(period.start, n_days)[None, :]
            * np.exp(shop_v + rng.normal(0.0, 0.15, shape)))
     visitors = rng.poisson(lam)
     conv = (base_conv[:, None] * np.asarray(WEEKDAY_CONVERSION)[weekday][None, :]

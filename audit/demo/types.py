@@ -34,6 +34,14 @@ class DemoPeriod:
         """The end of ``export_date`` (the truth is stated as of this instant)."""
         return datetime.combine(self.export_date, time(23, 59, 59, 999999))
 
+    def month_starts(self) -> list[date]:
+        """The first day of each report month, in order (the follow-up days are not one)."""
+        starts, d = [], self.start
+        while d <= self.end_month_last_day:
+            starts.append(d)
+            d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return starts
+
     @property
     def days(self) -> list[date]:
         """Every calendar day from ``start`` to ``export_date``."""
@@ -46,13 +54,17 @@ class World:
     """Who and what exists: shops, agents (canonical ``agents`` table) and items.
 
     ``items`` has one row per item: shop_id, item_id, title, price_cny, popularity (relative
-    weight of reviews and traffic, mean 1.0).
+    weight of reviews and traffic, mean 1.0). ``drifting_agent`` loses skill month by month;
+    ``bad_item`` draws extra quality complaints from ``bad_item_from`` (a month's first day).
     """
 
     shops: list[str]
     agents: pl.DataFrame
     items: pl.DataFrame
     truth: dict[str, pl.DataFrame] = field(default_factory=dict)
+    drifting_agent: str = ""
+    bad_item: str = ""
+    bad_item_from: date | None = None
 
 
 @dataclass

@@ -9,6 +9,14 @@ traps for the resolution analysis:
 - ``is_weak``: one senior with skill 0.6 and a normal load of hard categories;
 - ``is_easy_mix_novice``: one novice of exactly average skill (1.0) who only ever gets novice
   and logistics cases, so her raw resolution rate looks good only because of her mix.
+
+Two slow changes over the period are planted for the trend views (issue 12):
+
+- ``is_drifting``: one ordinary senior whose skill falls by ``DRIFT_PER_MONTH`` every month
+  (never below ``DRIFT_FLOOR``), from the first month on;
+- the bad item: one item of ordinary popularity that from a known month draws
+  ``BAD_ITEM_EXTRA`` times its usual neutral/negative reviews again, all about quality
+  (DOMAIN.md, product signal: "its complaints were all quality").
 """
 
 from __future__ import annotations
@@ -24,6 +32,11 @@ from audit.demo.types import DemoPeriod, World
 
 #: Items per shop (ids S01-I001 ... S01-I050).
 ITEMS_PER_SHOP = 50
+#: Skill lost per month by the drifting agent, and the lowest it falls to.
+DRIFT_PER_MONTH = 0.05
+DRIFT_FLOOR = 0.4
+#: Extra reviews of the bad item from its month on, as a multiple of its usual volume.
+BAD_ITEM_EXTRA = 3.0
 #: Cash limits by role (CNY per case).
 CASH_LIMIT = {"lead": 100.0, "senior": 30.0, "novice": 10.0}
 
@@ -79,7 +92,8 @@ def build_world(rng: np.random.Generator, *, shops: int, period: DemoPeriod) -> 
     -------
     World with ``agents`` (canonical), ``items`` (one row per item: shop_id, item_id, title,
     price_cny, popularity with mean 1.0 per shop, product_type, product: the item noun) and
-    ``truth["agents"]`` (agent_id, level, skill, is_weak, is_easy_mix_novice).
+    ``truth["agents"]`` (agent_id, level, skill, is_weak, is_easy_mix_novice, is_drifting),
+    the bad item and the first day of its quality problem.
 
     Examples
     --------
@@ -94,7 +108,19 @@ def build_world(rng: np.random.Generator, *, shops: int, period: DemoPeriod) -> 
     shop_ids = [f"S{i + 1:02d}" for i in range(shops)]
     agents, truth = _agents(rng, shops=shops, period=period)
     items = _items(rng, shop_ids)
-    return World(shops=shop_ids, agents=agents, items=items, truth={"agents": truth})
+    # Drawn last, so every earlier draw (and the demo it makes) is as before.
+    ordinary = truth.filter(~pl.col("is_weak") & ~pl.col("is_easy_mix_novice")
+                            & (pl.col("level") == "senior") & (pl.col("agent_id") != "A01"))
+    drifting = ordinary["agent_id"][int(rng.integers(0, ordinary.height))]
+    truth = truth.with_columns(is_drifting=pl.col("agent_id") == drifting)
+    middling = items.with_row_index("i").filter(pl.col("popularity").is_between(0.8, 2.0))
+    bad_item = middling["item_id"][int(rng.integers(0, middling.height))]
+    months = period.month_starts()
+    first = max(1, len(months) // 3) if len(months) > 2 else len(months) - 1  # noqa: PLR2004
+    last = max(first, len(months) - 2)
+    bad_from = months[int(rng.integers(first, last + 1))]
+    return World(shops=shop_ids, agents=agents, items=items, truth={"agents": truth},
+                 drifting_agent=drifting, bad_item=bad_item, bad_item_from=bad_from)
 
 
 def _agents(

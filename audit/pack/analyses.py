@@ -41,6 +41,7 @@ def _jobs(tables: Mapping[str, pl.LazyFrame], params: PackParams, *, month: str,
     from audit.impact import job as impact_job
     from audit.promises import job as promises_job
     from audit.resolution import job as resolution_job
+    from audit.review import job as review_job
 
     at, shop = end_of_day(as_of), params.shop or None
     jobs: dict[str, Callable[[], object]] = {
@@ -49,6 +50,8 @@ def _jobs(tables: Mapping[str, pl.LazyFrame], params: PackParams, *, month: str,
                                                      sla_hours=params.sla_hours,
                                                      shop=shop).views,
     }
+    jobs["review"] = lambda: review_job.analyse(tables, month=month, as_of=at, shop=shop,
+                                                products_signal=impact)
     if impact:
         jobs["impact"] = lambda: impact_job.analyse(tables, window=params.window, shop=shop)
     return {name: job for name, job in jobs.items() if name not in skip}

@@ -45,6 +45,7 @@ from audit.pack.index import PageLink, index_html
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
     from audit.data.dataset import Dataset
@@ -91,7 +92,7 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
 PACK_TABLES: tuple[str, ...] = ("reviews", "cases")
 
 #: Reading order of the known reports (others follow alphabetically): the index's order.
-REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact")
+REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact", "trends")
 
 
 def _notebooks(folder: Path) -> list[Path]:
@@ -206,9 +207,12 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
     quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
                   for p in sorted((pack / QUARANTINE).glob("*.csv"))]
-    actions = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", lang),
+    books = [name for name in WORKBOOKS if name in counts] + [
+        name for name in counts if name not in WORKBOOKS]  # the review part's, month-named
+    actions = [PageLink(f"{ACTIONS}/{name}.xlsx",
+                        label(f"actions.{name.removesuffix('_' + params.month)}", lang),
                         label("index.rows", lang).format(n=f"{counts[name]:,}"))
-               for name in WORKBOOKS if name in counts]
+               for name in books]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
                       params=shown, notes=notes, quarantine=quarantine)
@@ -439,11 +443,16 @@ def build_monthly_pack(
         current, previous, headline = analyse_month(tables, params, skip=set(skipped))
         save_month_views(current, build.tmp / _VIEWS)
         t = clock.step("analyses", t)
+        year = year_views(tables, params, current, previous, skip=set(skipped))
+        save_year(year, build.tmp / _VIEWS)
+        t = clock.step("trends_and_scorecard", t)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
             pages_job = executor.submit(_run_pages, sources, build, params, pool,
                                         workers=workers, say=say)
             counts = _write_data_files(ds, current, headline, build, params)
+            counts.update(write_year_files(year, current, build.tmp / ACTIONS, build.tmp / DATA,
+                                           lang=params.lang))
             t = clock.step("actions_and_data", t)
             runs = pages_job.result()  # re-raises anything the runner raised
         t = clock.step("notebooks_wait", t)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from audit.impact.views import ImpactViews
     from audit.promises.views import PromiseViews
     from audit.resolution.views import ResolutionViews
+    from audit.review.views import ReviewViews
 
 #: Headline metrics in display order: (key, kind). kind drives formatting (audit.core.fmt).
 METRICS: tuple[tuple[str, str], ...] = (
@@ -135,6 +136,7 @@ class MonthViews:
     promises: PromiseViews | None = None
     resolution: ResolutionViews | None = None
     impact: ImpactViews | None = None
+    review: ReviewViews | None = None
 
     def numbers(self) -> Values:
         """Every headline number these views hold."""

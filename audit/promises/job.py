@@ -181,3 +181,18 @@ def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = ""
     """The views the promises notebook shows (the pack's saved ones, or a run on ``data_dir``)."""
     return saved_or(PromiseViews, views_dir, NAME, lambda: load_and_analyse(
         data_dir, as_of=as_of or None, month=month, shop=shop or None)[0].views)
+
+
+def month_headline(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
+                   shop: str | None = None) -> dict[str, float | int | None]:
+    """The promises made in ``month`` as of ``as_of``, without the other views.
+
+    The ``month_headline`` of :func:`analyse` without the other views (the trends need it for every
+    month at its own cut).
+    """
+    from audit.promises.views import in_month, promise_headline
+
+    t = _shop_tables(tables, shop) if shop else tables
+    lazy = audit_promises(t["promises"], t["fulfilments"], t["cases"], t["reviews"],
+                          t["agents"], as_of=as_of)
+    return promise_headline(in_month(lazy, month))

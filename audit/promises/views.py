@@ -24,7 +24,7 @@ Functions take the audit (and the agents table for names) and return small LazyF
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -339,6 +339,8 @@ class PromiseViews:
     chat_checked: bool
     chat_offers: pl.DataFrame
     chat_by_agent: pl.DataFrame
+    #: The promises made in ``month``, per agent (:func:`by_agent`): the agent scorecard's.
+    month_by_agent: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
@@ -357,11 +359,14 @@ def promise_views(audit: PromiseAudit, agents: pl.LazyFrame, *, as_of: datetime,
     chase_numbers = {"to_chase": chase_df.height,
                      "to_chase_cny": round(float(chase_df["owed_cny"].sum() or 0.0), 2)}
     month_headline = promise_headline(in_month(audit, month)) if month else {}
+    month_by_agent = (by_agent(in_month(audit, month), agents).collect() if month
+                      else pl.DataFrame())
     return PromiseViews(month, f"{as_of:%Y-%m-%d}",
                         {**promise_headline(audit), **chase_numbers,
                          **chat_numbers(chat_df if chat is not None else None)},
                         month_headline, *frames[:9], chat is not None,
-                        chat_df.select(CHAT_OFFER_COLUMNS), frames[10])
+                        chat_df.select(CHAT_OFFER_COLUMNS), frames[10],
+                        month_by_agent=month_by_agent)
 
 
 #: Headline rows in display order: (key in promise_headline, label key, kind of number).

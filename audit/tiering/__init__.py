@@ -10,6 +10,7 @@ from audit.tiering.classify import MIN_SCORE, OUTPUT_SCHEMA, tier_reviews
 from audit.tiering.job import IN_SCOPE_RATINGS, logged_category
 from audit.tiering.job import analyse as analyse_tiers
 from audit.tiering.lexicon import TIERS, Tier, pattern_table
+from audit.tiering.mix import item_tier_mix
 from audit.tiering.normalise import normalise_expr
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "TIERS",
     "Tier",
     "analyse_tiers",
+    "item_tier_mix",
     "logged_category",
     "normalise_expr",
     "pattern_table",
