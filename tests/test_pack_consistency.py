@@ -141,12 +141,13 @@ def test_promise_cards_equal_the_promises_page_and_the_chase_list(pack) -> None:
     owed_header = label("col.owed_cny", lang)
     assert fmt_value(len(rows), "count") == cards["promises_to_chase"][0]
     owed = sum(float(r[owed_header] or 0) for r in rows)
-    assert fmt_value(owed, "cny") == cards["owed_to_chase_cny"][0]
+    # Money is in cents: a float sum in another order must not flip a half-yuan when shown.
+    assert fmt_value(round(owed, 2), "cny") == cards["owed_to_chase_cny"][0]
     by_agent = _sheet_rows(book, label("sheet.by_agent", lang))
     assert sum(int(r[label("col.promises", lang)]) for r in by_agent) == len(rows)
     csv = pl.read_csv(folder / "data" / "promises_to_chase.csv")
     assert fmt_value(csv.height, "count") == cards["promises_to_chase"][0]
-    assert fmt_value(csv["owed_cny"].sum(), "cny") == cards["owed_to_chase_cny"][0]
+    assert fmt_value(round(csv["owed_cny"].sum(), 2), "cny") == cards["owed_to_chase_cny"][0]
     # The month's card counts the chase list's logged promises made in the month (same
     # statuses; the offers promised in chat and never logged are in the list, not the cohort).
     made = csv.filter(pl.col("promised_at").str.starts_with(MONTH),
