@@ -306,4 +306,6 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert verdict_text(result._replace(summary=thin)).startswith("**Too thin to answer.**")
     table = display_summary(result, lang="zh")
     assert table.height == 8
-    assert "转化率" in table["metric"].to_list()
+    assert "转化率" in table["指标"].to_list()
+    zh = verdict_text(result, event="explanation", lang="zh")
+    assert zh.startswith("**是的: ") and "请相信事件研究" in zh

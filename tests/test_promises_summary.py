@@ -52,7 +52,7 @@ def test_by_agent_counts_and_rate(case):
 def test_ageing_lists_every_bucket_in_order(case):
     audit, _ = case
     df = summary.ageing(audit).collect()
-    assert df["ageing"].to_list() == ["1-3", "4-7", "8-14", "15+"]
+    assert df["ageing"].to_list() == ["1-3", "4-7", "8-14", "15-30", "31-60", "60+"]
     assert df["broken"].to_list() == [1, 0, 0, 1]
     assert df["partial"].to_list() == [0, 0, 0, 1]
 

@@ -84,10 +84,10 @@ def test_lab_dry_run_prepares_data_and_prints_the_command(tmp_path: Path) -> Non
     assert "demo data generated" not in result.output
 
 
-def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -> None:
+def test_lab_command_uses_this_python_and_the_project_root(tmp_path: Path) -> None:
     argv = lab_command(tmp_path, browser=True)
     assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert argv[3] == f"--ServerApp.root_dir={tmp_path / 'notebooks'}"
+    assert argv[3] == f"--ServerApp.root_dir={tmp_path}"
     assert ("--allow-root" in argv) == (os.geteuid() == 0)  # JupyterLab refuses root otherwise
 
 

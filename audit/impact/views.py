@@ -10,14 +10,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from audit.core.fmt import DASH, fmt_signed_pct
+from audit.core.display import value_label
+from audit.core.fmt import DASH, fmt_count, fmt_p, fmt_ratio, fmt_signed_pct
 from audit.core.labels import check_lang, label
-from audit.impact.analysis import PRETREND, THIN, ImpactResult, impact_headline
+from audit.impact.analysis import (
+    DROP,
+    LIFT,
+    PRETREND,
+    THIN,
+    ImpactResult,
+    impact_headline,
+)
 
 
-def _pct(x: float | None) -> str:
+def _pct(x: float | None, lang: str = "en") -> str:
     """A percent change (already in %, e.g. 12.8) as the pack shows it: ``+12.8%``."""
-    return fmt_signed_pct(None if x is None else x / 100)
+    return fmt_signed_pct(None if x is None else x / 100, lang=lang)
 
 
 def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
@@ -28,69 +36,57 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
         rows.append({
             "event": label(f"impact.event.{r['event']}", lang),
             "metric": label(f"impact.metric.{r['metric']}", lang),
-            "estimate": _pct(r["estimate_pct"]),
-            "95% interval": (DASH if r["ci_low_pct"] is None
-                             else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
-            "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
-            "pre-trend p": DASH if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
-            "placebo": _pct(r["placebo_estimate_pct"]),
-            "naive before/after (biased)": _pct(r["naive_pct"]),
-            "verdict": r["verdict"],
+            "estimate": _pct(r["estimate_pct"], lang),
+            "interval": (DASH if r["ci_low_pct"] is None
+                         else f"{_pct(r['ci_low_pct'], lang)} … {_pct(r['ci_high_pct'], lang)}"),
+            "items": f"{fmt_count(r['n_treated'], lang)} / {fmt_count(r['n_control'], lang)}",
+            "pretrend_p": fmt_p(r["pretrend_p"]),
+            "placebo": _pct(r["placebo_estimate_pct"], lang),
+            "naive": _pct(r["naive_pct"], lang),
+            "verdict": value_label("verdict", r["verdict"], lang),
         })
-    return pl.DataFrame(rows)
+    frame = pl.DataFrame(rows)
+    return frame.rename({c: label(f"col.{c}", lang) for c in frame.columns})
 
 
-def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
+def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str = "en") -> str:
     """Write a plain-words paragraph (Markdown) for one event: conversion, traffic, trust."""
+    def say(key: str, **values: object) -> str:
+        return label(f"impact.verdict.{key}", lang).format(**values)
+
     s = result.summary.filter(pl.col("event") == event)
     if s.height == 0:
-        return f"No `{event}` events were estimated."
+        return say("none", event=label(f"impact.event.{event}", lang))
     conv = s.filter(pl.col("metric") == "conversion").row(0, named=True)
     vis = s.filter(pl.col("metric") == "visitors").row(0, named=True)
-    what = {"explanation": "a public explanation is posted under a neutral/negative review",
-            "resolution": "a neutral/negative review is revised to positive or removed"}[event]
+    what = label(f"impact.what.{event}", lang)
+    counts = {"treated": fmt_count(conv["n_treated"], lang),
+              "control": fmt_count(conv["n_control"], lang)}
     if conv["verdict"] == THIN:
-        return (f"**Too thin to answer.** When {what}, there are only {conv['n_treated']} "
-                f"treated and {conv['n_control']} clean control items: no number is shown, "
-                "rather than a number that would mislead.")
+        return say("thin", what=what, **counts)
+    interval = {"estimate": _pct(conv["estimate_pct"], lang),
+                "low": _pct(conv["ci_low_pct"], lang), "high": _pct(conv["ci_high_pct"], lang)}
     if conv["verdict"] == PRETREND:
-        head = ("**Do not trust this estimate:** treated and control items already moved "
-                f"apart before the event (pre-trend p = {conv['pretrend_p']:.3f}).")
-    elif conv["verdict"] == "lift":
-        head = (f"**Yes: conversion rises by about {_pct(conv['estimate_pct'])}** in the "
-                f"{_window(result)} days after {what} (95% interval "
-                f"{_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
-    elif conv["verdict"] == "drop":
-        head = (f"**Conversion falls by about {_pct(conv['estimate_pct'])}** after {what} "
-                f"(95% interval {_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
+        head = say("pretrend", p=fmt_p(conv["pretrend_p"]))
+    elif conv["verdict"] == LIFT:
+        head = say("lift", what=what, window=_window(result), **interval)
+    elif conv["verdict"] == DROP:
+        head = say("drop", what=what, **interval)
     else:
-        head = (f"**No clear effect on conversion** after {what}: the 95% interval "
-                f"({_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}) includes zero.")
+        head = say("no_effect", what=what, **interval)
     vis_moved = vis["ci_low_pct"] is not None and not (
         vis["ci_low_pct"] <= 0 <= vis["ci_high_pct"])
-    traffic = (
-        f"Traffic (visitors) moved too, by {_pct(vis['estimate_pct'])} (95% interval "
-        f"{_pct(vis['ci_low_pct'])} to {_pct(vis['ci_high_pct'])}): part of any change in sales "
-        "may come from more shoppers; see the traffic vs conversion chart."
-        if vis_moved else
-        f"Traffic (visitors) did not move ({_pct(vis['estimate_pct'])}), so any change in "
-        "sales comes from conversion, not from more shoppers."
-    )
+    traffic = say("traffic_moved" if vis_moved else "traffic_flat",
+                  estimate=_pct(vis["estimate_pct"], lang), low=_pct(vis["ci_low_pct"], lang),
+                  high=_pct(vis["ci_high_pct"], lang))
     gap = ("" if conv["estimate_pct"] is None or conv["naive_pct"] is None else
-           f" (here {abs(conv['naive_pct'] - conv['estimate_pct']):.1f} points away from the "
-           "event study)")
-    return (
-        f"{head} {traffic}\n\n"
-        f"The naive before/after comparison says {_pct(conv['naive_pct'])}{gap}. **Trust the "
-        "event study, not the naive number**: explanations are posted while conversion is still "
-        "inside the review's own dip and recovery, and among other reviews and explanations on "
-        "the same item, so before/after mixes all of that into its number. The event study "
-        "compares each item with items that got a review of the same rating in the same shop on "
-        "the same day but no explanation yet, and adjusts for the other events on both. Checks: "
-        f"pre-trend p = {conv['pretrend_p']}, placebo (events moved {_window(result) + 1} days "
-        f"earlier) {_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} treated and "
-        f"{conv['n_control']:,} control items."
-    )
+           say("gap", points=fmt_ratio(abs(conv["naive_pct"] - conv["estimate_pct"]), lang)))
+    naive = say("naive", naive=_pct(conv["naive_pct"], lang), gap=gap,
+                why=label(f"impact.why.{event}", lang),
+                event_word=label(f"impact.event_word.{event}", lang),
+                p=fmt_p(conv["pretrend_p"]), placebo_days=_window(result) + 1,
+                placebo=_pct(conv["placebo_estimate_pct"], lang), **counts)
+    return f"{head} {traffic}\n\n{naive}"
 
 
 def _window(result: ImpactResult) -> int:

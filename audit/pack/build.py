@@ -30,15 +30,17 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from audit.core.bundle import action_list_href
 from audit.core.errors import NotebookFailed, ParameterError
+from audit.core.fmt import fmt_count, fmt_seconds
 from audit.core.labels import label
 from audit.core.masking import mask_buyers
 from audit.core.resources import shipped_folder
 from audit.data import outputs
 from audit.pack.analyses import analyse_month, save_month_views
-from audit.pack.excel import WORKBOOKS, write_action_lists
+from audit.pack.excel import WORKBOOKS, Context, write_action_lists
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
-from audit.pack.index import PageLink, index_html
+from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
@@ -55,7 +57,9 @@ DATA = "data"
 ACTIONS = "actions"
 QUARANTINE = "quarantine"
 _SNAPSHOT = "_snapshot"
-_VIEWS = "_views"
+#: The views the notebooks show (buyers masked), kept in the pack so an executed notebook
+#: re-runs from the pack folder: its ``views_dir`` parameter is this pack-relative name.
+VIEWS = "views"
 
 
 def default_notebooks_dir() -> Path:
@@ -199,12 +203,13 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                  notes: list[str]) -> None:
     """Write index.html: headline, report and action-list links, data quality, notes."""
     lang = params.lang
-    reports = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
+    reports = [PageLink(f"{stem}.html", title, label("index.notebook", lang),
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
-    quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
+    quarantine = [PageLink(f"{QUARANTINE}/{p.name}", table_name(p.stem, lang),
+                           label("index.quarantine_file", lang))
                   for p in sorted((pack / QUARANTINE).glob("*.csv"))]
-    actions = [PageLink(f"{ACTIONS}/{name}.xlsx", label(f"actions.{name}", lang),
-                        label("index.rows", lang).format(n=f"{counts[name]:,}"))
+    actions = [PageLink(action_list_href(name, params.month), label(f"actions.{name}", lang),
+                        label("index.rows", lang).format(n=fmt_count(counts[name], lang)))
                for name in WORKBOOKS if name in counts]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
@@ -228,7 +233,8 @@ def _skipped(ds: Dataset, lang: str) -> tuple[dict[str, list[str]], list[str]]:
     skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
                if (missing := [n for n in needs if n in ds.absent])}
     notes = [label("index.skipped", lang).format(report=_title(stem, lang),
-                                                 tables=", ".join(missing))
+                                                 tables="、".join(table_name(t, lang)
+                                                                 for t in missing))
              for stem, missing in skipped.items()]
     return skipped, notes
 
@@ -267,8 +273,11 @@ def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
     t = time.perf_counter()
     ds = load_dataset(params.data_dir, require=PACK_TABLES)
     t = clock.step("validate", t)
-    say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
-        f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
+    lang = params.lang
+    seconds = fmt_seconds(clock.steps["validate"], lang)
+    say("  " + label("progress.rows", lang).format(
+        valid=fmt_count(sum(r.rows_valid for r in ds.reports.values()), lang),
+        quarantined=fmt_count(ds.rows_quarantined, lang), seconds=seconds))
     params = resolve_as_of(params, ds.last_activity())
     check_shop(params, set(ds.tables["reviews"].select("shop_id").unique().collect()["shop_id"]))
     snapshot = write_snapshot(ds, build.tmp / _SNAPSHOT)
@@ -280,19 +289,28 @@ def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
 def _run_pages(sources: list[Path], build: _Build, params: PackParams, pool: KernelPool | None,
                *, workers: int, say: Progress) -> list[NotebookRun]:
     """Run the notebooks on the saved views (papermill, ``workers`` at a time)."""
+    # Kernels run in the pack folder with pack-relative paths: no build-machine path is
+    # recorded in an executed notebook, and the record re-runs from the finished pack.
     return run_notebooks(
         sources, build.tmp / NOTEBOOKS,
-        params.notebook_parameters(build.tmp / _VIEWS, build.tmp / _SNAPSHOT),
+        params.notebook_parameters(Path(VIEWS), Path(_SNAPSHOT)),
         workers=workers, order=_execution_order(sources, build.target), pool=pool,
+        cwd=build.tmp,
         on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
-        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
+        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} "
+                              + fmt_seconds(r.seconds, params.lang)
                               + ("" if r.ok else f" — {r.error}")))
 
 
 def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build: _Build,
                       params: PackParams) -> dict[str, int]:
     """Excel action lists, their CSVs, data quality, quarantine and the headline files."""
-    counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, lang=params.lang)
+    lang = params.lang
+    quality = (label("dq.some_quarantined", lang).format(n=fmt_count(ds.rows_quarantined, lang))
+               if ds.rows_quarantined else label("dq.none_quarantined", lang))
+    ctx = Context(month=params.month, as_of=params.as_of or "", shop=params.shop,
+                  quality=quality, lang=lang)
+    counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, ctx=ctx)
     _write_quality(ds, build.tmp)
     _write_headline(headline, build.tmp / DATA)
     return counts
@@ -354,7 +372,7 @@ def build_monthly_pack(
     clock.step("parameters", began)
     build = _Build(params)
     # Kernels start and import while GX validates (that import leaves a core idle).
-    pool = KernelPool(len(sources), sources[0].parent) if warm_kernels else None
+    pool = KernelPool(len(sources), build.tmp) if warm_kernels else None
     try:
         ds, params, tables = _validate(params, build, clock, say)
         skipped, skip_notes = _skipped(ds, params.lang)
@@ -364,7 +382,7 @@ def build_monthly_pack(
 
         t = time.perf_counter()
         current, previous, headline = analyse_month(tables, params, skip=set(skipped))
-        save_month_views(current, build.tmp / _VIEWS)
+        save_month_views(current, build.tmp / VIEWS)
         t = clock.step("analyses", t)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
@@ -387,8 +405,7 @@ def build_monthly_pack(
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
                      params=params, notes=[*skip_notes, *headline.notes])
-        for private in (_SNAPSHOT, _VIEWS):  # raw data and intermediate views: not the pack
-            shutil.rmtree(build.tmp / private)
+        shutil.rmtree(build.tmp / _SNAPSHOT)  # raw buyer ids: never part of a pack
         clock.step("index", t)
         return _finish(build, params, ds, clock, runs, began)
     finally:
