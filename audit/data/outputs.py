@@ -103,7 +103,8 @@ def _write_table(wb: object, sheet: ListSheet) -> None:
     df = sheet.frame
     assert df is not None  # noqa: S101 - ListSheet without a frame is an info sheet
     formats = {c: EXCEL_FORMATS[k] for c, k in sheet.formats.items() if c in df.columns}
-    widths = {c: column_width(df, c, c, sheet.formats.get(c)) for c in df.columns}
+    # polars takes widths in pixels: 7 per character of the default font, plus the padding.
+    widths = {c: 7 * column_width(df, c, c, sheet.formats.get(c)) + 5 for c in df.columns}
     df.write_excel(wb, worksheet=sheet.name[:31], table_name=sheet.table or None,
                    table_style="Table Style Light 1", header_format=_HEADER,
                    column_formats=formats or None, column_widths=widths,
