@@ -308,4 +308,5 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert table.height == 8
     assert "转化率" in table["指标"].to_list()
     zh = verdict_text(result, event="explanation", lang="zh")
-    assert zh.startswith("**是的: ") and "请相信事件研究" in zh
+    assert zh.startswith("**是的: ")
+    assert "请相信事件研究" in zh

@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from builders.pack_text import chart_text, figures, page_text, pack_text, workbook_text
+from builders.pack_text import chart_text, figures, pack_text, page_text, workbook_text
 
 from audit.core.fmt import AXIS_DATE_FORMAT, HOVER_DATE_FORMAT, fmt_date, fmt_month
 from audit.core.labels import label
@@ -168,7 +168,8 @@ def test_excel_lists_are_ready_to_work_from(zh: Path) -> None:
             assert ws.freeze_panes == "A2", (name, ws.title)
             head = [c.value for c in ws[1]]
             assert all(c.font.bold for c in ws[1]), (name, ws.title)
-            assert {t for t in ws.tables} and not any(t.startswith("Frame") for t in ws.tables)
+            assert {t for t in ws.tables}
+            assert not any(t.startswith("Frame") for t in ws.tables)
             for i, column in enumerate(head, start=1):
                 width = _width(ws, i)
                 cells = [ws.cell(row=r, column=i) for r in range(2, ws.max_row + 1)]
@@ -209,7 +210,8 @@ def test_excel_lists_have_a_sheet_per_agent_and_the_order_to_act(zh: Path) -> No
             for r in chase]
     assert keys == sorted(keys)
     blank = [r for r in chase if r[h("owed_cny")] is None]
-    assert blank and all(r[h("note")] for r in blank)  # why the amount is blank, in words
+    assert blank
+    assert all(r[h("note")] for r in blank)
     assert not any(r[h("note")] for r in chase if r[h("owed_cny")] is not None)
     ageing = {r[h("ageing")] for r in chase}
     assert len(ageing) >= 4  # noqa: PLR2004 - the buckets separate the list

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from typing import TYPE_CHECKING
 
 from audit.core.fmt import fmt_count
@@ -65,6 +66,24 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+_NUMBER = re.compile(r"^[-+±]?¥?[\d,.]+(%| \S{1,4})?( – [-+±]?¥?[\d,.]+(%| \S{1,4})?)?$")
+#: Text cells up to this many characters never wrap (a name, a status, a date and time).
+_SHORT = 18
+
+
+def _cell(value: object, numeric: bool) -> str:  # noqa: FBT001 - one flag per column
+    text = cell_text(value)
+    if numeric or (isinstance(value, str) and _looks_numeric(text)):
+        return f'<td class="num">{html.escape(text)}</td>'
+    short = ' class="short"' if len(text) <= _SHORT else ""
+    return f"<td{short}>{html.escape(text)}</td>"
+
+
+def _looks_numeric(text: str) -> bool:
+    """A formatted number (``¥1,234.50``, ``-12.5%``, ``3.5 小时``): right-aligned like one."""
+    return bool(_NUMBER.match(text))
+
+
 def table_html(df: pl.DataFrame, *, max_rows: int = 50, lang: str | None = None,
                more_href: str | None = None, anchor: str | None = None) -> str:
     """An HTML table of ``df`` with every header and cell escaped (review text may hold markup).
@@ -84,11 +103,7 @@ def table_html(df: pl.DataFrame, *, max_rows: int = 50, lang: str | None = None,
         numeric = [dt.is_numeric() for dt in df.dtypes]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = "".join(
-        "<tr>" + "".join(
-            (f'<td class="num">{html.escape(cell_text(v))}</td>' if num
-             else f"<td>{html.escape(cell_text(v))}</td>")
-            for v, num in zip(row, numeric, strict=True))
-        + "</tr>"
+        "<tr>" + "".join(_cell(v, num) for v, num in zip(row, numeric, strict=True)) + "</tr>"
         for row in df.head(max_rows).iter_rows()
     )
     more = ""

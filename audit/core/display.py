@@ -30,7 +30,6 @@ CODED: frozenset[str] = frozenset({
     *VALUE_LABELS, "category", "level", "rating", "claimed_outcome", "ageing", "verdict",
     "text_tier_name", "logged_category", "text_category",
 })
-_LIST_SEPARATOR = {"en": "; ", "zh": "、"}
 
 #: Name patterns -> kind of number (first match wins); ints default to counts, floats to ratios.
 _KIND_RULES: tuple[tuple[str, str], ...] = (
@@ -68,7 +67,7 @@ def coded_text(column: str, value: str | None, lang: str) -> str:
     if value is None or value == "":
         return "" if column in MULTI_VALUED else DASH
     if column in MULTI_VALUED:
-        return _LIST_SEPARATOR[lang].join(value_label(column, v, lang)
+        return label("list.separator", lang).join(value_label(column, v, lang)
                                           for v in value.split(";") if v)
     return value_label(column, value, lang)
 

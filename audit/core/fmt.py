@@ -116,6 +116,11 @@ def fmt_days(x: float | None, lang: str = "en") -> str:
     return DASH if x is None else _number(x, 1, lang) + _UNITS["days"][lang]
 
 
+def fmt_points(x: float | None, lang: str = "en") -> str:
+    """Percentage points (already in points) with one decimal: ``4.05 -> '4.0'``."""
+    return DASH if x is None else _number(x, 1, lang)
+
+
 def fmt_seconds(x: float | None, lang: str = "en") -> str:
     """A duration for progress lines: ``12.34 -> '12.3 s'`` (``12.3 秒`` in zh)."""
     return DASH if x is None else _number(x, 1, lang) + _UNITS["seconds"][lang]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from audit.core.display import value_label
-from audit.core.fmt import DASH, fmt_count, fmt_p, fmt_ratio, fmt_signed_pct
+from audit.core.fmt import DASH, fmt_count, fmt_p, fmt_points, fmt_signed_pct
 from audit.core.labels import check_lang, label
 from audit.impact.analysis import (
     DROP,
@@ -80,7 +80,7 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str 
                   estimate=_pct(vis["estimate_pct"], lang), low=_pct(vis["ci_low_pct"], lang),
                   high=_pct(vis["ci_high_pct"], lang))
     gap = ("" if conv["estimate_pct"] is None or conv["naive_pct"] is None else
-           say("gap", points=fmt_ratio(abs(conv["naive_pct"] - conv["estimate_pct"]), lang)))
+           say("gap", points=fmt_points(abs(conv["naive_pct"] - conv["estimate_pct"]), lang)))
     naive = say("naive", naive=_pct(conv["naive_pct"], lang), gap=gap,
                 why=label(f"impact.why.{event}", lang),
                 event_word=label(f"impact.event_word.{event}", lang),

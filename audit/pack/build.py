@@ -233,8 +233,8 @@ def _skipped(ds: Dataset, lang: str) -> tuple[dict[str, list[str]], list[str]]:
     skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
                if (missing := [n for n in needs if n in ds.absent])}
     notes = [label("index.skipped", lang).format(report=_title(stem, lang),
-                                                 tables="、".join(table_name(t, lang)
-                                                                 for t in missing))
+                                                 tables=label("list.separator", lang).join(
+                                                     table_name(t, lang) for t in missing))
              for stem, missing in skipped.items()]
     return skipped, notes
 

@@ -216,7 +216,8 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
 {quality_html(quality, lang)}
 {_links(quarantine) if quarantine else ""}
 {note_html}
-<p class="note"><a href="manifest.json">{_e(label("index.manifest_link", lang))}</a> · {_e(label("index.manifest", lang))}</p>
+<p class="note"><a href="manifest.json">{_e(label("index.manifest_link", lang))}</a> ·
+{_e(label("index.manifest", lang))}</p>
 </body>
 </html>
 """

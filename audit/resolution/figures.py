@@ -80,7 +80,8 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
     names = _agent_names(df)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[_cat(c, lang) for c in cats], y=[names[a] for a in agents], text=text, texttemplate="%{text}", textfont={"size": 10},
+        z=z, x=[_cat(c, lang) for c in cats], y=[names[a] for a in agents], text=text,
+        texttemplate="%{text}", textfont={"size": 10},
         colorscale="RdYlGn", zmin=0, zmax=1, colorbar={"tickformat": ".0%"},
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>", xgap=1, ygap=1,
     ))

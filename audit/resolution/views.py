@@ -7,6 +7,7 @@ shows these formatted copies instead. Pure: a collected frame in, a string frame
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal, get_args
 
 import polars as pl
@@ -15,8 +16,6 @@ from audit.core.display import CODED, cell_expr, value_label
 from audit.core.fmt import DASH, fmt_column, fmt_datetime, fmt_interval, fmt_value
 from audit.core.labels import label
 from audit.core.masking import mask_buyers
-
-from datetime import datetime
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -113,7 +112,7 @@ def detail_text(detail: str, lang: str) -> str:
         if name == "category":
             return value_label("category", value, lang)
         if name == "agents":
-            return "、".join(value.split(", "))
+            return label("list.separator", lang).join(value.split(", "))
         return value
 
     return retell(detail, templates, convert)
@@ -171,8 +170,10 @@ def claim_list(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame]) -> pl
 
 
 def breaches_for_action(breaches: pl.DataFrame) -> pl.DataFrame:
-    """The breach list in the order to act on it: most serious check first
-    (``protocol.SEVERITY``), then the oldest review, then case id (stable)."""
+    """The breach list in the order to act on it, most serious check first.
+
+    Checks rank by ``protocol.SEVERITY``; then the oldest review, then case id (stable).
+    """
     from audit.resolution.protocol import SEVERITY
 
     rank = pl.col("check").replace_strict(SEVERITY, list(range(len(SEVERITY))),
