@@ -40,8 +40,8 @@ def test_monthly_passes_every_option(calls: list[dict], tmp_path: Path) -> None:
     assert {k: call[k] for k in ("month", "as_of", "shop", "lang", "out")} == {
         "month": "2026-10", "as_of": "2026-11-05", "shop": "S01", "lang": "zh",
         "out": tmp_path / "r"}
-    assert "monthly pack written to" in result.output
-    assert "(1.5 s)" in result.output
+    assert "月度报告已生成" in result.output  # the summary line in the pack's language
+    assert "(1.5 秒)" in result.output
 
 
 def test_monthly_defaults(calls: list[dict], tmp_path: Path) -> None:

@@ -190,13 +190,13 @@ def test_index_formats_numbers_colours_changes_and_escapes() -> None:
     assert "<img" not in page
     assert "Promises <b>" not in page
     assert "&lt;script&gt;" in page
-    assert '<div class="v">¥1,234</div>' in page
+    assert '<div class="v">¥1,234.50</div>' in page
     assert '<div class="v">50.0%</div>' in page
     assert '<span class="good">-3</span>' in page  # fewer broken promises: good
-    assert '<span class="bad">+¥234</span>' in page  # more owed: bad
+    assert '<span class="bad">+¥234.50</span>' in page  # more owed: bad
     assert '<span class="good">+5.0 pp</span>' in page  # higher resolution rate: good
     assert '<span class="bad">+1.0 h</span>' in page  # slower first contact: bad
-    assert "95% CI +5.0% – +20.0% · lift" in page
+    assert "95% interval +5.0% – +20.0% · lift" in page
     assert ">+12.0%</div>" in page
 
 

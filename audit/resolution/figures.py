@@ -32,10 +32,11 @@ def _cat(category: str, lang: str) -> str:
 
 
 def _agent_names(df: pl.DataFrame) -> dict[str, str]:
-    """agent_id -> the name a manager knows (the id when the frame has no name)."""
+    """agent_id -> the id with the name a manager knows (``A06 赵敏``; unique, like the ids)."""
     if "agent_name" not in df.columns:
         return {a: a for a in df["agent_id"].to_list()}
-    return {a: (n or a) for a, n in df.select("agent_id", "agent_name").unique().iter_rows()}
+    return {a: f"{a} {n}" if n else a
+            for a, n in df.select("agent_id", "agent_name").unique().iter_rows()}
 
 
 def _with_legend(fig: go.Figure, *, title: str, height: int = 400) -> go.Figure:
