@@ -68,8 +68,12 @@ def rate_by_category(by_category: pl.DataFrame, *, lang: str = "en") -> go.Figur
     return styled(fig, title=_l("fig.rate_by_category", lang))
 
 
-def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en") -> go.Figure:
-    """Agent × category heat map of resolution rates; each cell shows rate and resolved/eligible."""
+def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en",
+                           names_from: pl.DataFrame | None = None) -> go.Figure:
+    """Agent × category heat map of resolution rates; each cell shows rate and resolved/eligible.
+
+    ``names_from`` (e.g. ``by_agent``, with ``agent_name``) names the rows; without it, ids.
+    """
     df = by_agent_category.filter(pl.col("eligible") > 0)
     agents = sorted(df["agent_id"].unique().to_list())
     cats = _cats(df["category"].unique().to_list())
@@ -79,7 +83,8 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
         z.append([cell[(a, c)]["rate"] if (a, c) in cell else None for c in cats])
         text.append([f"{fmt_pct(cell[(a, c)]['rate'])}<br>{cell[(a, c)]['resolved']}/"
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
-    names = _agent_names(df)
+    known = names_from if names_from is not None and "agent_name" in names_from.columns else df
+    names = {a: a for a in agents} | _agent_names(known)
     fig = go.Figure(go.Heatmap(
         z=z, x=[_cat(c, lang) for c in cats], y=[names[a] for a in agents], text=text,
         texttemplate="%{text}", textfont={"size": 10},
