@@ -42,7 +42,7 @@ def built(demo_dir: Path, nb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 

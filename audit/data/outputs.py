@@ -21,15 +21,16 @@ if TYPE_CHECKING:
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def write_csv(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` as UTF-8 CSV with a BOM and a fixed datetime format (byte-stable).
+def write_csv(df: pl.DataFrame, path: Path, *, bom: bool = False) -> None:
+    """Write ``df`` as UTF-8 CSV with a fixed datetime format (byte-stable for a given frame).
 
-    The byte-order mark is what Excel on a Chinese Windows needs to read the file as UTF-8
-    (without it, it guesses GBK and shows mojibake); every reader of this toolkit, polars and
-    Python's ``utf-8-sig`` alike, skips it.
+    ``bom``: start with a UTF-8 byte-order mark, for files a manager opens in Excel (the
+    pack's ``data/``): without it, Excel on a Chinese Windows guesses GBK and shows mojibake.
+    Polars and Python's ``utf-8-sig`` skip the mark; machine-facing outputs (the demo exports,
+    the CLI's files) are written without it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.write_csv(path, datetime_format=DATETIME_FORMAT, date_format="%Y-%m-%d", include_bom=True)
+    df.write_csv(path, datetime_format=DATETIME_FORMAT, date_format="%Y-%m-%d", include_bom=bom)
 
 
 def write_json(obj: object, path: Path) -> None:

@@ -151,11 +151,11 @@ def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
     outputs.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
                                             "rows_read": pl.Int64, "rows_valid": pl.Int64,
                                             "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
-                                            "top_reasons": pl.String}), written[0])
+                                            "top_reasons": pl.String}), written[0], bom=True)
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
-            outputs.write_csv(mask_buyers(frame), path)
+            outputs.write_csv(mask_buyers(frame), path, bom=True)
             written.append(path)
     return written
 
@@ -219,7 +219,7 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
 
 def _write_headline(headline: Headline, data: Path) -> list[Path]:
     """``data/headline.csv`` (values as shown) and ``data/headline.json`` (full precision)."""
-    outputs.write_csv(headline.frame(), data / "headline.csv")
+    outputs.write_csv(headline.frame(), data / "headline.csv", bom=True)
     outputs.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
                         "previous_month": headline.previous_month,
                         "previous_as_of": headline.previous_as_of.isoformat(),

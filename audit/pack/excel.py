@@ -168,6 +168,6 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
         outputs.write_styled_excel(workbook_sheets(book, parts, ctx),
                                    actions / action_list_file(book, ctx.month))
         for key, df in parts.items():
-            outputs.write_csv(df, data / f"{CSV_NAMES[book, key]}.csv")
+            outputs.write_csv(df, data / f"{CSV_NAMES[book, key]}.csv", bom=True)
         counts[book] = parts["list"].height
     return counts
