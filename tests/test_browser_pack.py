@@ -95,7 +95,7 @@ def test_index_opens_and_links_resolve(pack: Path, tmp_path: Path) -> None:
 def test_layout_probe_sees_a_table_wider_than_the_window(tmp_path: Path) -> None:
     if CHROMIUM is None:
         pytest.skip("chromium not installed (apt-get install chromium); .ci/run installs it")
-    cells = "".join(f"<td>{'宽' * 40}</td>" for _ in range(4))
+    cells = "".join(f'<td style="white-space:nowrap">{"宽" * 40}</td>' for _ in range(4))
     page = tmp_path / "wide.html"
     page.write_text(f"<html><body><table><tr>{cells}</tr></table>"
                     f'<div class="ra-scroll"><table><tr>{cells}</tr></table></div></body></html>',
