@@ -186,6 +186,10 @@ def _load_exports(data_dir: Path) -> Dataset:
             continue
         valid[name], quarantine[name], reports[name] = _load_table(path, name, valid)
         tables[name] = valid[name].lazy()
+    if len(absent) == len(TABLES):
+        msg = (f"{data_dir}: no exports found (expected files named after the tables, such as "
+               f"reviews.csv or promises.xlsx: {', '.join(TABLES)})")
+        raise StructuralError(msg)
     return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
 
 
@@ -197,7 +201,10 @@ def _load_table(
 
     raw = exports.read_export(path, name)
     notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
+    notes += raw.notes
     df, unreadable = exports.parse_table(raw.frame, name)
+    unreadable = pl.concat([raw.problems, unreadable,
+                            exports.after_export_date(df, name, raw.exported_on)])
     row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
     # An unreadable required cell is null after parsing, so the contract also calls it
     # missing; the "cannot read" reason is the useful one, keep only that.
@@ -238,7 +245,9 @@ def _load_table(
             .sort(exports.ROW).select(cols))
     bad = (
         raw.frame.join(per_row, on=exports.ROW, how="inner").sort(exports.ROW)
-        .select(pl.lit(raw.source_file).alias("source_file"), exports.SOURCE_ROW, "reasons", *cols)
+        .select(pl.col(exports.SOURCE_FILE) if exports.SOURCE_FILE in raw.frame.columns
+                else pl.lit(raw.source_file).alias(exports.SOURCE_FILE),
+                exports.SOURCE_ROW, "reasons", *cols)
     )
     top = (
         problems.unique([exports.ROW, "rule"]).group_by("rule").len()
@@ -263,12 +272,14 @@ def _empty_quarantine(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
+def write_quarantine(ds: Dataset, out_dir: Path | str, *, for_owner: bool = False
+                     ) -> list[Path]:
     """Write each present table's quarantined rows to ``out_dir/quarantine/<table>.csv``.
 
-    The files are for the data owner to fix the export, so values are written as they were
-    read (buyer ids are NOT masked here, unlike every report). Tables without quarantined
-    rows get a header-only file, so an old file never lingers.
+    Buyers are masked as in every output, except with ``for_owner`` (``review-audit
+    validate``, run by the data owner to fix the export: values as they were read). Formula
+    text is neutralised either way (:func:`audit.data.outputs.safe_frame`). Tables without
+    quarantined rows get a header-only file, so an old file never lingers.
 
     Returns
     -------
@@ -281,7 +292,8 @@ def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
         if name in ds.absent:
             continue
         path = folder / f"{name}.csv"
-        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
+        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path,
+                          mask=not for_owner)
         written.append(path)
     return written
 

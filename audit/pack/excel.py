@@ -10,7 +10,9 @@ sheet per agent, rows in the order to act on them (the views' ``*_for_action``),
 - ``promises_to_chase``: :attr:`audit.promises.views.PromiseViews.chase` (every broken or
   partly kept promise as of the audit date, of any month) and its per-agent summary;
 - ``protocol_breaches``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
-- ``unverified_claims``: :attr:`audit.resolution.views.ResolutionViews.claim_list`.
+- ``unverified_claims``: :attr:`audit.resolution.views.ResolutionViews.claim_list`;
+- ``log_vs_text``: :attr:`audit.resolution.views.ResolutionViews.log_vs_text_cases` (the cases
+  whose logged category differs from the review text) and ``log_vs_text`` (per agent).
 
 The CSVs in ``data/`` keep the views' own columns and codes (for re-use, not for reading).
 """
@@ -36,13 +38,16 @@ if TYPE_CHECKING:
     from audit.pack.headline import MonthViews
 
 #: Workbook names, in the order the index lists them.
-WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims")
+WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims",
+                              "log_vs_text")
 #: The CSV twin of each (workbook, part).
 CSV_NAMES: dict[tuple[str, str], str] = {
     ("promises_to_chase", "list"): "promises_to_chase",
     ("promises_to_chase", "by_agent"): "promises_to_chase_by_agent",
     ("protocol_breaches", "list"): "protocol_breaches",
     ("unverified_claims", "list"): "unverified_claims",
+    ("log_vs_text", "by_agent"): "log_vs_text_by_agent",
+    ("log_vs_text", "list"): "log_vs_text_cases",
 }
 #: Column kinds for Excel number formats (``audit.data.outputs.EXCEL_FORMATS``).
 _KINDS: dict[str, str] = {
@@ -77,6 +82,8 @@ def action_lists(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
     if views.resolution is not None:
         books["protocol_breaches"] = {"list": breaches_for_action(views.resolution.breach_list)}
         books["unverified_claims"] = {"list": claims_for_action(views.resolution.claim_list)}
+        books["log_vs_text"] = {"list": views.resolution.log_vs_text_cases,
+                                "by_agent": views.resolution.log_vs_text}
     return books
 
 
@@ -149,7 +156,8 @@ def workbook_sheets(book: str, parts: dict[str, pl.DataFrame], ctx: Context) -> 
     rows = parts["list"]
     sheets.append(_table(book, "all", rows, lang, name=label("sheet.all_agents", lang)))
     taken = {s.name for s in sheets}
-    agents = rows.select("agent_id", "agent_name").unique(maintain_order=True).sort("agent_id")
+    named = rows if "agent_name" in rows.columns else rows.with_columns(agent_name=pl.lit(None))
+    agents = named.select("agent_id", "agent_name").unique(maintain_order=True).sort("agent_id")
     for agent_id, name in agents.iter_rows():
         part = rows.filter(pl.col("agent_id") == agent_id)
         sheets.append(_table(book, f"agent_{agent_id}", part, lang,

@@ -29,6 +29,7 @@ Check = Literal[
     "novice_on_senior_category",
     "explanation_late",
     "explanation_too_long",
+    "text_tier",
 ]
 CHECKS: tuple[str, ...] = get_args(Check)
 #: The order to act on breaches, most serious first: pressure on the buyer (several agents,
@@ -36,7 +37,7 @@ CHECKS: tuple[str, ...] = get_args(Check)
 #: junior agent on a hard case puts the outcome at risk; a late or long explanation is a
 #: presentation problem. Checks not listed (added later) come last.
 SEVERITY: tuple[str, ...] = ("multiple_agents", "phone_too_early", "too_many_attempts",
-                             "novice_on_senior_category", "explanation_late",
+                             "novice_on_senior_category", "text_tier", "explanation_late",
                              "explanation_too_long")
 
 #: Phoning is allowed only after this long of unanswered messages on the same case.
@@ -56,7 +57,7 @@ _TS = "%Y-%m-%d %H:%M"
 #: here (the CSV's language), retold in the report's language by ``views.detail_text``.
 DETAILS: tuple[str, ...] = ("phone_no_message", "phone_before_message", "phone_early",
                             "multiple_agents", "too_many_attempts", "novice_on_senior",
-                            "explanation_late", "explanation_too_long")
+                            "explanation_late", "explanation_too_long", "text_tier")
 
 
 def _detail(name: str, **values: pl.Expr | str | int) -> pl.Expr:
@@ -158,6 +159,7 @@ def detect_breaches(
     agents: pl.LazyFrame,
     *,
     as_of: datetime,
+    tiers: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Every protocol breach in the handling log: one row per (case_id, check).
 
@@ -169,6 +171,9 @@ def detect_breaches(
         of a buyer's cases. Restrict the result to a cohort afterwards.
     as_of
         Only contacts and explanations stamped at or before this instant are seen.
+    tiers
+        The reviews' text tiers (review_id, tier, evidence: ``audit.tiering``); when given, the
+        routing rule is also checked on them (check ``text_tier``). ``None``: not checked.
 
     Returns
     -------
@@ -176,7 +181,7 @@ def detect_breaches(
     case_id then check order.
     """
     facts = case_facts(reviews, cases, contacts, as_of=as_of)
-    return breaches_from_facts(facts, facts, contacts, agents, as_of=as_of)
+    return breaches_from_facts(facts, facts, contacts, agents, as_of=as_of, tiers=tiers)
 
 
 def breaches_from_facts(
@@ -186,6 +191,7 @@ def breaches_from_facts(
     agents: pl.LazyFrame,
     *,
     as_of: datetime,
+    tiers: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """The breach rows of the cases in ``target``, judged against all of ``facts``.
 
@@ -195,7 +201,7 @@ def breaches_from_facts(
     the buyer in ``facts``. ``contacts`` is the raw log, read again only for the cases of
     buyers who breach ``multiple_agents`` (to list their agents). Sorted as
     :func:`sort_breaches` does, on the integer check order each part carries (no string
-    lookup over millions of rows).
+    lookup over millions of rows). ``tiers``: as in :func:`detect_breaches`.
     """
     parts = [
         _phone_too_early(target),
@@ -204,6 +210,8 @@ def breaches_from_facts(
         _novice_on_senior(target, agents),
         _explanation(target, as_of=as_of),
     ]
+    if tiers is not None:
+        parts.append(_text_tier(target, agents, tiers))
     return pl.concat(parts, how="vertical").sort("case_id", "_order").select(*BREACH_COLUMNS)
 
 
@@ -294,6 +302,14 @@ def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyF
     detail = _detail("novice_on_senior", agent=pl.col("agent_id"), category=pl.col("category"))
     return hit.select("case_id", "agent_id", **_check("novice_on_senior_category"),
                       detail=detail)
+
+
+def _text_tier(case_cols: pl.LazyFrame, agents: pl.LazyFrame,
+               tiers: pl.LazyFrame) -> pl.LazyFrame:
+    from audit.resolution.text_tier import text_tier_breaches
+
+    return text_tier_breaches(case_cols, agents, tiers).select(
+        "case_id", "agent_id", **_check("text_tier"), detail="detail")
 
 
 def _explanation(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
