@@ -21,14 +21,14 @@ from audit.core.labels import has_label, label
 VALUE_LABELS: dict[str, str] = {
     "status": "promises.status", "kind": "promises.kind", "flags": "promises.flag",
     "finding": "promises.finding", "check": "resolution.check", "event": "impact.event",
-    "metric": "impact.metric", "log_category": "value.category",
+    "metric": "impact.metric", "log_category": "value.category", "text_tier": "value.category",
 }
 #: Coded columns holding several codes joined by ``;`` (shown joined by the list separator).
 MULTI_VALUED: frozenset[str] = frozenset({"flags"})
 #: Columns whose values are codes to translate (everything else is shown as written).
 CODED: frozenset[str] = frozenset({
     *VALUE_LABELS, "category", "level", "rating", "claimed_outcome", "ageing", "verdict",
-    "text_tier_name", "logged_category", "text_category", "log_category",
+    "text_tier_name", "logged_category", "text_category", "log_category", "text_tier",
 })
 
 #: Name patterns -> kind of number (first match wins); ints default to counts, floats to ratios.

@@ -37,7 +37,7 @@ def template_expr(template: str, **values: pl.Expr) -> pl.Expr:
 def _pattern(template: str) -> re.Pattern[str]:
     out = []
     for i, piece in enumerate(_FIELD.split(template)):
-        out.append(f"(?P<{piece}>.+?)" if i % 2 else re.escape(piece))
+        out.append(f"(?P<{piece}>.*?)" if i % 2 else re.escape(piece))
     return re.compile("^" + "".join(out) + "$")
 
 
