@@ -295,8 +295,12 @@ def monthly(
     result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,
                                 out=out, sla_hours=sla_hours, window=window,
                                 progress=lambda line: console.print(line, markup=False))
-    typer.echo(f"monthly pack written to {result.pack_dir / 'index.html'} "
-               f"({result.seconds:.1f} s)")
+    from audit.core.fmt import fmt_seconds
+    from audit.core.labels import label
+
+    seconds = fmt_seconds(result.seconds, lang)
+    typer.echo(label("progress.written", lang).format(path=result.pack_dir / "index.html",
+                                                      seconds=seconds))
 
 
 @app.command()
@@ -313,7 +317,7 @@ def lab(
         bool, typer.Option("--dry-run", help="Prepare the data, print the command, do not start.")
     ] = False,
 ) -> None:
-    """Open JupyterLab on notebooks/ with the demo data ready (notebooks default to it)."""
+    """Open JupyterLab at the project root with the demo data ready (notebooks default to it)."""
     import subprocess
 
     from audit.pack.lab import ensure_demo, lab_command, project_root

@@ -67,3 +67,24 @@ def run_report_notebook(demo_snapshot: Path, tmp_path: Path):
         return outputs
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_pack(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``demo_pack(lang)``: the default demo's October pack with the repository's notebooks.
+
+    Built once per language per session and shared by every test that reads a finished pack
+    (consistency, the zh pack's words, the Excel formats, the notebook re-run).
+    """
+    from audit.pack.build import build_monthly_pack
+
+    built: dict[str, Path] = {}
+
+    def get(lang: str) -> Path:
+        if lang not in built:
+            out = tmp_path_factory.mktemp(f"demo-pack-{lang}")
+            built[lang] = build_monthly_pack(demo_dir, month="2026-10", out=out,
+                                             lang=lang).pack_dir
+        return built[lang]
+
+    return get

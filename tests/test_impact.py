@@ -329,4 +329,7 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert "same-day matched comparison" in text
     table = display_summary(result, lang="zh")
     assert table.height == result.summary.height == 22
-    assert "转化率" in table["metric"].to_list()
+    assert "转化率" in table["指标"].to_list()
+    zh = verdict_text(result, event="explanation", lang="zh")
+    assert zh.startswith("**是的: ")
+    assert "请相信事件研究" in zh

@@ -15,6 +15,7 @@ def test_notebook_runs_on_a_demo_snapshot(run_report_notebook, lang):
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 4
     text = json.dumps(outputs, ensure_ascii=False)
-    assert "Trust the event study, not the naive number" in text
+    assert ("请相信事件研究, 而不是简单对比的数字" if lang == "zh"
+            else "Trust the event study, not the naive number") in text
     if lang == "zh":
         assert "距事件天数" in text

@@ -17,7 +17,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from audit.core.fmt import fmt_change, fmt_value
+from audit.core.fmt import fmt_change, fmt_month, fmt_value
 from audit.core.labels import label
 from audit.pack.build import build_monthly_pack
 from audit.pack.headline import KINDS
@@ -80,7 +80,8 @@ def _cards(index: Path) -> dict[str, tuple[str, str]]:
     """metric -> (value text, detail text) of each card."""
     text = index.read_text("utf-8")
     cards = re.findall(r'<div class="card" data-metric="([^"]+)"><div class="k">.*?</div>'
-                       r'<div class="v">(.*?)</div><div class="d">(.*?)</div></div>', text)
+                       r'<div class="v">(.*?)</div><div class="d">(.*?)</div>'
+                       r'(?:<div class="src">.*?</div>)?</div>', text)
     return {m: (html.unescape(v), html.unescape(re.sub(r"<[^>]+>", "", d)))
             for m, v, d in cards}
 
@@ -95,28 +96,25 @@ def _sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
-def pack(request: pytest.FixtureRequest, demo_dir: Path,
-         tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp(f"consistency-{request.param}")
-    result = build_monthly_pack(demo_dir, month=MONTH, out=out, lang=request.param)
-    return result.pack_dir, request.param
+def pack(request: pytest.FixtureRequest, demo_pack) -> tuple[Path, str]:
+    return demo_pack(request.param), request.param
 
 
 @pytest.mark.slow
 def test_every_card_equals_its_csv_value_and_change_as_shown(pack) -> None:
-    folder, _ = pack
+    folder, lang = pack
     cards = _cards(folder / "index.html")
     assert set(cards) == set(KINDS)
     headline = pl.read_csv(folder / "data" / "headline.csv")
     for row in headline.iter_rows(named=True):
         kind = row["kind"]
         shown, detail = cards[row["metric"]]
-        assert shown == fmt_value(row["value"], kind), row["metric"]
+        assert shown == fmt_value(row["value"], kind, lang), row["metric"]
         if row["previous"] is not None:
             # The change is the difference of the two numbers as they are printed.
             assert row["change"] == pytest.approx(row["value"] - row["previous"], abs=1e-9)
-            assert fmt_change(row["change"], kind) in detail, row["metric"]
-            assert fmt_value(row["previous"], kind) in detail, row["metric"]
+            assert fmt_change(row["change"], kind, lang) in detail, row["metric"]
+            assert fmt_value(row["previous"], kind, lang) in detail, row["metric"]
 
 
 @pytest.mark.slow
@@ -124,7 +122,7 @@ def test_promise_cards_equal_the_promises_page_and_the_chase_list(pack) -> None:
     folder, lang = pack
     cards = _cards(folder / "index.html")
     page = folder / "promises.html"
-    month_col = label("promises.column_month", lang).format(month=MONTH)
+    month_col = label("promises.column_month", lang).format(month=fmt_month(MONTH, lang))
     all_col = label("promises.column_all", lang)
     for metric, key in (("promises_broken_or_partial", "promises.broken_or_partial"),
                         ("owed_cny", "promises.owed_cny"), ("promises_due", "promises.due"),
@@ -136,24 +134,25 @@ def test_promise_cards_equal_the_promises_page_and_the_chase_list(pack) -> None:
                                                     all_col)
 
     # The Excel list and its CSV twin: rows and money add up to the cards.
-    book = folder / "actions" / "promises_to_chase.xlsx"
-    rows = _sheet_rows(book, label("sheet.promises", lang))
+    book = folder / "actions" / f"promises_to_chase_{MONTH}.xlsx"
+    rows = _sheet_rows(book, label("sheet.all_agents", lang))
     owed_header = label("col.owed_cny", lang)
-    assert fmt_value(len(rows), "count") == cards["promises_to_chase"][0]
+    assert fmt_value(len(rows), "count", lang) == cards["promises_to_chase"][0]
     owed = sum(float(r[owed_header] or 0) for r in rows)
     # Money is in cents: a float sum in another order must not flip a half-yuan when shown.
-    assert fmt_value(round(owed, 2), "cny") == cards["owed_to_chase_cny"][0]
+    assert fmt_value(round(owed, 2), "cny", lang) == cards["owed_to_chase_cny"][0]
     by_agent = _sheet_rows(book, label("sheet.by_agent", lang))
     assert sum(int(r[label("col.promises", lang)]) for r in by_agent) == len(rows)
     csv = pl.read_csv(folder / "data" / "promises_to_chase.csv")
-    assert fmt_value(csv.height, "count") == cards["promises_to_chase"][0]
-    assert fmt_value(round(csv["owed_cny"].sum(), 2), "cny") == cards["owed_to_chase_cny"][0]
+    assert fmt_value(csv.height, "count", lang) == cards["promises_to_chase"][0]
+    assert (fmt_value(round(csv["owed_cny"].sum(), 2), "cny", lang)
+            == cards["owed_to_chase_cny"][0])
     # The month's card counts the chase list's logged promises made in the month (same
     # statuses; the offers promised in chat and never logged are in the list, not the cohort).
     made = csv.filter(pl.col("promised_at").str.starts_with(MONTH),
                       pl.col("status") != "chat_not_logged")
-    assert fmt_value(made.height, "count") == cards["promises_broken_or_partial"][0]
-    assert fmt_value(made["owed_cny"].sum(), "cny") == cards["owed_cny"][0]
+    assert fmt_value(made.height, "count", lang) == cards["promises_broken_or_partial"][0]
+    assert fmt_value(made["owed_cny"].sum(), "cny", lang) == cards["owed_cny"][0]
 
 
 @pytest.mark.slow
@@ -167,7 +166,7 @@ def test_chat_findings_on_the_page_in_the_workbook_and_the_csv(pack) -> None:
                          ("chat_conditional_not_declared", "conditional_not_declared")):
         shown = _lookup(page, label(f"promises.{key}", lang), all_col)
         assert shown == fmt_value((csv["finding"] == finding).sum(), "count"), key
-    book = folder / "actions" / "review_conditional.xlsx"
+    book = folder / "actions" / f"review_conditional_{MONTH}.xlsx"
     tied = _sheet_rows(book, label("sheet.chat_conditional", lang))
     assert len(tied) == csv["finding"].is_in(["conditional_not_declared",
                                                "conditional_declared"]).sum()
@@ -195,12 +194,13 @@ def test_resolution_cards_equal_the_resolution_page_and_the_lists(pack) -> None:
                         ("unverified_claims", "unverified_claims")):
         assert cards[metric][0] == _lookup(page, label(f"resolution.col.{key}", lang),
                                            value_col), metric
-    for book, sheet, metric in (("protocol_breaches", "sheet.breaches", "protocol_breaches"),
-                                ("unverified_claims", "sheet.unverified", "unverified_claims")):
-        rows = _sheet_rows(folder / "actions" / f"{book}.xlsx", label(sheet, lang))
-        assert fmt_value(len(rows), "count") == cards[metric][0], book
+    for book, metric in (("protocol_breaches", "protocol_breaches"),
+                         ("unverified_claims", "unverified_claims")):
+        rows = _sheet_rows(folder / "actions" / f"{book}_{MONTH}.xlsx",
+                           label("sheet.all_agents", lang))
+        assert fmt_value(len(rows), "count", lang) == cards[metric][0], book
         csv = pl.read_csv(folder / "data" / f"{book}.csv")
-        assert fmt_value(csv.height, "count") == cards[metric][0], book
+        assert fmt_value(csv.height, "count", lang) == cards[metric][0], book
 
 
 @pytest.mark.slow

@@ -53,7 +53,7 @@ def test_two_promises_to_one_buyer_on_two_orders_paid_once_3():
     assert rows["P2"]["status"] == "kept"
     assert rows["P1"]["status"] == "broken"
     assert rows["P1"]["days_overdue"] == 28  # due Oct 4 00:00, as of the end of Oct 31
-    assert rows["P1"]["ageing"] == "15+"
+    assert rows["P1"]["ageing"] == "15-30"
     assert pay.row(0, named=True)["promise_id"] == "P2"
     assert pay.row(0, named=True)["match_level"] == "buyer"
 
@@ -149,7 +149,8 @@ def test_non_monetary_kept_by_any_fulfilment_and_pending_when_not_due():
 
 @pytest.mark.parametrize(("days_before_as_of", "bucket"),
                          [(0.5, "1-3"), (3, "1-3"), (3.2, "4-7"), (7, "4-7"), (8, "8-14"),
-                          (14, "8-14"), (14.5, "15+"), (40, "15+")])
+                          (14, "8-14"), (14.5, "15-30"), (30, "15-30"), (30.5, "31-60"),
+                          (60, "31-60"), (61, "60+"), (400, "60+")])
 def test_ageing_buckets(days_before_as_of, bucket):
     due = AS_OF - timedelta(days=days_before_as_of)
     prom, _ = run([P("P1", "S1", "O1", "B1", "coupon", 5.0, due - timedelta(days=1), due)], [])

@@ -52,9 +52,9 @@ def test_by_agent_counts_and_rate(case):
 def test_ageing_lists_every_bucket_in_order(case):
     audit, _ = case
     df = summary.ageing(audit).collect()
-    assert df["ageing"].to_list() == ["1-3", "4-7", "8-14", "15+"]
-    assert df["broken"].to_list() == [1, 0, 0, 1]
-    assert df["partial"].to_list() == [0, 0, 0, 1]
+    assert df["ageing"].to_list() == ["1-3", "4-7", "8-14", "15-30", "31-60", "60+"]
+    assert df["broken"].to_list() == [1, 0, 0, 1, 0, 0]
+    assert df["partial"].to_list() == [0, 0, 0, 1, 0, 0]
 
 
 def test_chase_list_masks_buyers_and_sorts_by_agent(case):
@@ -83,7 +83,7 @@ def test_month_cohort_and_headline_table(case):
     table = summary.headline_table({"all": promise_headline(audit)}, lang="en")
     values = dict(zip(table[""], table["all"], strict=True))
     assert values["Broken or partial share of promises due"] == "75.0%"
-    assert values["Still owed (¥)"] == "¥21"
+    assert values["Still owed (¥)"] == "¥21.00"
     empty = summary.headline_table({"none": promise_headline(summary.in_month(audit, "2026-09"))})
     assert "—" in empty["none"].to_list()  # no rate when nothing is due
 
@@ -97,7 +97,7 @@ def test_figures_show_the_numbers_they_are_given(case, lang):
     assert sorted(fig.data[0].x) == [0.5, 1.0]
     assert "100.0% (2/2)" in fig.data[0].text
     fig = figures.ageing_bars(summary.ageing(audit).collect(), lang=lang)
-    assert list(fig.data[0].y) == [1, 0, 0, 1]
+    assert list(fig.data[0].y) == [1, 0, 0, 1, 0, 0]
     fig = figures.flag_bars(summary.flag_counts(audit).collect(), lang=lang)
     assert sum(fig.data[0].x) == 2
     fig = figures.money_out_bars(summary.money_out_without_promise(audit).collect(), lang=lang)

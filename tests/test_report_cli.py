@@ -40,8 +40,8 @@ def test_monthly_passes_every_option(calls: list[dict], tmp_path: Path) -> None:
     assert {k: call[k] for k in ("month", "as_of", "shop", "lang", "out")} == {
         "month": "2026-10", "as_of": "2026-11-05", "shop": "S01", "lang": "zh",
         "out": tmp_path / "r"}
-    assert "monthly pack written to" in result.output
-    assert "(1.5 s)" in result.output
+    assert "月度报告已生成" in result.output  # the summary line in the pack's language
+    assert "(1.5 秒)" in result.output
 
 
 def test_monthly_defaults(calls: list[dict], tmp_path: Path) -> None:
@@ -84,10 +84,10 @@ def test_lab_dry_run_prepares_data_and_prints_the_command(tmp_path: Path) -> Non
     assert "demo data generated" not in result.output
 
 
-def test_lab_command_uses_this_python_and_the_notebooks_folder(tmp_path: Path) -> None:
+def test_lab_command_uses_this_python_and_the_project_root(tmp_path: Path) -> None:
     argv = lab_command(tmp_path, browser=True)
     assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert argv[3] == f"--ServerApp.root_dir={tmp_path / 'notebooks'}"
+    assert argv[3] == f"--ServerApp.root_dir={tmp_path}"
     assert ("--allow-root" in argv) == (os.geteuid() == 0)  # JupyterLab refuses root otherwise
 
 

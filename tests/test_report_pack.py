@@ -42,7 +42,7 @@ def built(demo_dir: Path, nb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -57,10 +57,11 @@ def test_pack_has_every_part_and_no_leftovers(built) -> None:
     assert result.pack_dir == pack
     for rel in ["index.html", "alpha.html", "beta.html", "notebooks/alpha.ipynb",
                 "notebooks/beta.ipynb", "assets/plotly.min.js", "manifest.json",
-                "actions/promises_to_chase.xlsx", "actions/protocol_breaches.xlsx",
-                "actions/unverified_claims.xlsx", "data/headline.json", "data/headline.csv",
-                "data/data_quality.csv", "data/protocol_breaches.csv",
-                "actions/review_conditional.xlsx", "data/chat_offers.csv"]:
+                "actions/promises_to_chase_2026-10.xlsx", "actions/protocol_breaches_2026-10.xlsx",
+                "actions/unverified_claims_2026-10.xlsx", "data/headline.json",
+                "data/headline.csv", "data/data_quality.csv", "data/protocol_breaches.csv",
+                "views/promises/values.json", "actions/review_conditional_2026-10.xlsx",
+                "data/chat_offers.csv"]:
         assert (pack / rel).is_file(), rel
     assert not (pack / "_snapshot").exists()  # raw, unmasked data never stays in the pack
     assert sorted(p.name for p in out.iterdir()) == [MONTH]  # no temp or .old folders
@@ -194,10 +195,11 @@ def test_index_shows_formatted_headline_and_links(built) -> None:
     rate = f"{h['values']['resolution_rate'] * 100:.1f}%"
     assert f'<div class="v">{rate}</div>' in text
     assert f"{h['values']['cohort_cases']:,}" in text  # thousands separator
-    for href in ("alpha.html", "beta.html", "actions/protocol_breaches.xlsx", "manifest.json"):
+    for href in ("alpha.html", "beta.html", "actions/protocol_breaches_2026-10.xlsx",
+                 "manifest.json"):
         assert f'href="{href}"' in text
     assert "Rows read" in text
-    assert "vs 2026-09" in text
+    assert "vs September 2026" in text
 
 
 @pytest.mark.slow
@@ -215,7 +217,8 @@ def test_action_lists_match_demo_truth(built, demo_dir: Path) -> None:
     truth_claims = {r["case_id"] for r in _read_csv(demo_dir / "truth" / "unverified_claims.csv")
                     if r["case_id"] in cohort}
     assert {r["case_id"] for r in _read_csv(data / "unverified_claims.csv")} == truth_claims
-    xlsx = pl.read_excel(out / MONTH / "actions" / "protocol_breaches.xlsx")
+    xlsx = pl.read_excel(out / MONTH / "actions" / "protocol_breaches_2026-10.xlsx",
+                         sheet_name="All agents")
     assert xlsx.height == len(truth)
 
 
@@ -277,7 +280,8 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     odd = tmp_path / '报告 "q" \\x'
     again = build_monthly_pack(demo_dir, month=MONTH, out=odd, notebooks_dir=nb_dir, lang="zh")
     nb = nbformat.read(again.pack_dir / "notebooks" / "alpha.ipynb", as_version=4)
-    assert nb.metadata["papermill"]["parameters"]["data_dir"].startswith(str(odd.resolve()))
+    # Kernels run in the pack folder on pack-relative paths: the odd folder never reaches one.
+    assert nb.metadata["papermill"]["parameters"]["data_dir"] == "_snapshot"
     for rel in ("headline.json", "headline.csv", "data_quality.csv", "protocol_breaches.csv",
                 "unverified_claims.csv", "promises_to_chase.csv", "chat_offers.csv"):
         assert (again.pack_dir / "data" / rel).read_bytes() == (
@@ -286,7 +290,8 @@ def test_rerun_gives_identical_results_and_zh_labels(built, demo_dir: Path, nb_d
     assert '<html lang="zh-CN">' in index
     assert "月度评价审计" in index
     assert "本月要点" in index
-    sheet = pl.read_excel(again.pack_dir / "actions" / "protocol_breaches.xlsx")
+    sheet = pl.read_excel(again.pack_dir / "actions" / "protocol_breaches_2026-10.xlsx",
+                          sheet_name="全部客服")
     assert "客服编号" in sheet.columns
 
 
@@ -340,8 +345,9 @@ def test_missing_optional_exports_skip_their_report_not_the_pack(demo_dir: Path,
     assert "explanation_lift" not in h["values"]
     assert h["values"]["cohort_cases"] > 0
     index = (pack / "index.html").read_text("utf-8")
-    assert "Compensation promises: skipped, no export for promises, fulfilments" in index
-    assert "Sales impact of explanations: skipped, no export for sales_daily" in index
+    assert ("Compensation promises: skipped, no export for promises, payments (fulfilments)"
+            in index)
+    assert "Sales impact of explanations: skipped, no export for daily sales" in index
     assert '<div class="card" data-metric="promises_broken_or_partial"><div class="k">' in index
     (data / "reviews.csv").unlink()
     with pytest.raises(StructuralError, match="reviews"):

@@ -95,21 +95,45 @@ def test_every_label_file_has_both_languages_and_no_duplicates() -> None:
 
 @pytest.mark.parametrize(
     ("fn", "value", "text"),
-    [(fmt_count, 1204, "1,204"), (fmt_count, None, "—"), (fmt_cny, 12345.6, "¥12,346"),
-     (fmt_cny, -120.0, "-¥120"), (fmt_pct, 0.4123, "41.2%"), (fmt_pct, None, "—"),
-     (fmt_hours, 18.46, "18.5 h")],
+    [(fmt_count, 1204, "1,204"), (fmt_count, None, "—"), (fmt_cny, 12345.6, "¥12,345.60"),
+     (fmt_cny, -120.0, "-¥120.00"), (fmt_cny, 0.0004, "¥0.00"), (fmt_pct, 0.4123, "41.2%"),
+     (fmt_pct, None, "—"), (fmt_hours, 18.46, "18.5 h")],
 )
 def test_formats(fn, value, text: str) -> None:
     assert fn(value) == text
 
 
 @pytest.mark.parametrize(
+    ("value", "kind", "en", "zh"),
+    [(18.46, "hours", "18.5 h", "18.5 小时"), (1204, "count", "1,204", "1,204"),
+     (12345.6, "cny", "¥12,345.60", "¥12,345.60"), (0.6611, "p", "0.66", "0.66")],
+)
+def test_formats_in_both_languages(value, kind: str, en: str, zh: str) -> None:
+    from audit.core.fmt import fmt_value
+
+    assert (fmt_value(value, kind, "en"), fmt_value(value, kind, "zh")) == (en, zh)
+
+
+def test_dates_and_months_read_as_a_chinese_manager_writes_them() -> None:
+    from datetime import datetime
+
+    from audit.core.fmt import fmt_date, fmt_datetime, fmt_month
+
+    assert fmt_date(date(2026, 10, 9), "zh") == "10月9日"
+    assert fmt_date("2026-10-09", "zh", year=True) == "2026年10月9日"
+    assert fmt_month("2026-10", "zh") == "2026年10月"
+    assert fmt_month("2026-10", "en") == "October 2026"
+    assert fmt_datetime(datetime(2026, 10, 9, 14, 1), "zh") == "2026年10月9日 14:01"
+
+
+@pytest.mark.parametrize(
     ("value", "kind", "text"),
-    [(3, "count", "+3"), (-120.0, "cny", "-¥120"), (0.025, "pct", "+2.5 pp"),
+    [(3, "count", "+3"), (-120.0, "cny", "-¥120.00"), (0.025, "pct", "+2.5 pp"),
      (0, "count", "±0"), (None, "pct", "—"), (-2.54, "hours", "-2.5 h")],
 )
 def test_fmt_change(value, kind: str, text: str) -> None:
     assert fmt_change(value, kind) == text
+    assert fmt_change(0.025, "pct", "zh") == "+2.5 个百分点"
 
 
 # --- months ----------------------------------------------------------------------------------
@@ -166,13 +190,13 @@ def test_index_formats_numbers_colours_changes_and_escapes() -> None:
     assert "<img" not in page
     assert "Promises <b>" not in page
     assert "&lt;script&gt;" in page
-    assert '<div class="v">¥1,234</div>' in page
+    assert '<div class="v">¥1,234.50</div>' in page
     assert '<div class="v">50.0%</div>' in page
     assert '<span class="good">-3</span>' in page  # fewer broken promises: good
-    assert '<span class="bad">+¥234</span>' in page  # more owed: bad
+    assert '<span class="bad">+¥234.50</span>' in page  # more owed: bad
     assert '<span class="good">+5.0 pp</span>' in page  # higher resolution rate: good
     assert '<span class="bad">+1.0 h</span>' in page  # slower first contact: bad
-    assert "95% CI +5.0% – +20.0% · lift" in page
+    assert "95% interval +5.0% – +20.0% · lift" in page
     assert ">+12.0%</div>" in page
 
 

@@ -66,7 +66,10 @@ def test_heatmap_cells_carry_rate_and_counts(res):
 
 def test_ranked_agents_follow_the_rank(res):
     fig = figures.ranked_agents(res["by_agent"])
-    assert list(fig.data[1].y) == res["by_agent"].sort("rank")["agent_id"].to_list()
+    ranked = res["by_agent"].sort("rank")
+    # Each agent by id and name (names alone may repeat), in rank order.
+    assert list(fig.data[1].y) == [f"{a} {n}" for a, n in
+                                   zip(ranked["agent_id"], ranked["agent_name"], strict=True)]
 
 
 @pytest.mark.parametrize("view", VIEWS)

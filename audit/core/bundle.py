@@ -74,4 +74,32 @@ def saved_or(cls: type[V], views_dir: str | Path, part: str, compute: Callable[[
     In a pack the notebook only shows what the pack's single analysis saved; opened on its own
     (JupyterLab), the same notebook runs the job on its ``data_dir``.
     """
-    return load_views(cls, Path(views_dir) / part) if views_dir else compute()
+    return load_views(cls, find_folder(views_dir) / part) if views_dir else compute()
+
+
+def find_folder(folder: str | Path) -> Path:
+    """``folder``, a relative one found from the working folder or its parent.
+
+    An executed notebook of a pack records its views as ``views`` (pack-relative), so the
+    record re-runs both from the pack folder (papermill there) and from ``notebooks/``
+    (JupyterLab starts a kernel in the notebook's own folder).
+    """
+    path = Path(folder)
+    if path.is_absolute() or path.exists():
+        return path
+    return path if not (Path("..") / path).exists() else Path("..") / path
+
+
+#: The pack's folder of Excel action lists, and each list's file name (with the month, so a
+#: manager's downloads of several months never overwrite one another).
+ACTIONS_FOLDER = "actions"
+
+
+def action_list_file(book: str, month: str) -> str:
+    """``promises_to_chase_2026-10.xlsx``: the action list ``book`` of ``month``."""
+    return f"{book}_{month}.xlsx"
+
+
+def action_list_href(book: str, month: str) -> str:
+    """The list's address from a pack page (pages sit at the pack's top level)."""
+    return f"{ACTIONS_FOLDER}/{action_list_file(book, month)}"

@@ -12,7 +12,10 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from typing import TYPE_CHECKING
+
+from audit.core.fmt import fmt_count
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -63,28 +66,65 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def table_html(df: pl.DataFrame, *, max_rows: int = 50) -> str:
+_NUMBER = re.compile(r"^[-+±]?¥?[\d,.]+(%| \S{1,4})?( – [-+±]?¥?[\d,.]+(%| \S{1,4})?)?$")
+#: Text cells up to this many characters never wrap (a name, a status, a date and time).
+_SHORT = 18
+
+
+def _cell(value: object, numeric: bool) -> str:  # noqa: FBT001 - one flag per column
+    text = cell_text(value)
+    if numeric or (isinstance(value, str) and _looks_numeric(text)):
+        return f'<td class="num">{html.escape(text)}</td>'
+    short = ' class="short"' if len(text) <= _SHORT else ""
+    return f"<td{short}>{html.escape(text)}</td>"
+
+
+def _looks_numeric(text: str) -> bool:
+    """A formatted number (``¥1,234.50``, ``-12.5%``, ``3.5 小时``): right-aligned like one."""
+    return bool(_NUMBER.match(text))
+
+
+def table_html(df: pl.DataFrame, *, max_rows: int = 50, lang: str | None = None,
+               more_href: str | None = None, anchor: str | None = None) -> str:
     """An HTML table of ``df`` with every header and cell escaped (review text may hold markup).
 
-    Numbers are formatted by :func:`cell_text` and right-aligned.
+    With ``lang``, the frame is first shown in words (:func:`audit.core.display.display_table`:
+    headers, coded values, numbers and dates in that language); without it numbers are
+    formatted by :func:`cell_text`. Numbers are right-aligned. A capped table says how many rows
+    are left out and, with ``more_href``, links to the list that has them all. The table sits in
+    a horizontally scrollable box, so a wide table never widens the page.
     """
+    if lang is not None:
+        from audit.core.display import display_table
+
+        numeric = [dt.is_numeric() for dt in df.dtypes]
+        df = display_table(df, lang)
+    else:
+        numeric = [dt.is_numeric() for dt in df.dtypes]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    numeric = [dt.is_numeric() for dt in df.dtypes]
     rows = "".join(
-        "<tr>" + "".join(
-            (f'<td style="text-align:right">{html.escape(cell_text(v))}</td>' if num
-             else f"<td>{html.escape(cell_text(v))}</td>")
-            for v, num in zip(row, numeric, strict=True))
-        + "</tr>"
+        "<tr>" + "".join(_cell(v, num) for v, num in zip(row, numeric, strict=True)) + "</tr>"
         for row in df.head(max_rows).iter_rows()
     )
-    more = (f"<p>… {df.height - max_rows:,} more rows</p>" if df.height > max_rows else "")
-    return (f'<table class="ra-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-            f"</table>{more}")
+    more = ""
+    if df.height > max_rows:
+        from audit.core.labels import label
+
+        text = label("table.more_rows", lang or "en").format(
+            n=fmt_count(df.height - max_rows, lang or "en"))
+        if more_href:
+            link = label("table.full_list", lang or "en")
+            text += f' <a href="{html.escape(more_href)}">{html.escape(link)}</a>'
+        more = f'<p class="ra-more">{text}</p>'
+    ident = f' id="{html.escape(anchor)}"' if anchor else ""
+    return (f'<div class="ra-scroll"{ident}><table class="ra-table"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{rows}</tbody></table></div>{more}")
 
 
-def show_table(df: pl.DataFrame, *, max_rows: int = 50) -> None:
+def show_table(df: pl.DataFrame, *, max_rows: int = 50, lang: str | None = None,
+               more_href: str | None = None, anchor: str | None = None) -> None:
     """Display ``df`` as an escaped HTML table (never polars' or pandas' own HTML repr)."""
     from IPython.display import HTML, display
 
-    display(HTML(table_html(df, max_rows=max_rows)))
+    display(HTML(table_html(df, max_rows=max_rows, lang=lang, more_href=more_href,
+                            anchor=anchor)))

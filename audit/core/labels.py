@@ -77,6 +77,11 @@ def label(key: str, lang: str) -> str:
     return labels[key][lang]
 
 
+def has_label(key: str) -> bool:
+    """Whether some label file defines ``key`` (for optional labels such as column headers)."""
+    return key in _all_labels()
+
+
 def reload() -> None:
     """Forget the cached labels (after a label file changed, e.g. in a running notebook)."""
     _all_labels.cache_clear()

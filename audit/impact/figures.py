@@ -49,7 +49,8 @@ def decomposition_chart(paths: pl.DataFrame, *, event: str = "explanation",
                         lang: str = "en") -> go.Figure:
     """Mean visitors (traffic) and conversion per day, treated vs clean controls.
 
-    Seed 004's pattern is flat traffic and rising conversion for the treated line only.
+    The pattern to look for is flat traffic and rising conversion for the treated line only.
+    The legend sits below the plots: above them it would cover the two subplot titles.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_l("axis.visitors", lang),
                                                         _l("axis.conversion", lang)))
@@ -66,7 +67,9 @@ def decomposition_chart(paths: pl.DataFrame, *, event: str = "explanation",
     fig.update_xaxes(title=_l("axis.day", lang))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", row=1, col=2)
-    return styled(fig, title=f"{_l('event.' + event, lang)}: {_l('fig.decomposition', lang)}")
+    fig = styled(fig, title=f"{_l('event.' + event, lang)}: {_l('fig.decomposition', lang)}",
+                 height=420)
+    return fig.update_layout(legend={"y": -0.22, "yanchor": "top"}, margin={"b": 90, "t": 80})
 
 
 def summary_chart(summary: pl.DataFrame, *, event: str = "explanation",

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from audit.core.fmt import DASH, fmt_ratio, fmt_signed_pct
+from audit.core.display import value_label
+from audit.core.fmt import DASH, fmt_count, fmt_p, fmt_points, fmt_ratio, fmt_signed_pct
 from audit.core.labels import check_lang, label
 from audit.impact.analysis import (
+    DROP,
     HEADLINE_ESTIMAND,
+    LIFT,
     PANEL,
     PRETREND,
     STACKED,
@@ -24,9 +27,9 @@ from audit.impact.analysis import (
 )
 
 
-def _pct(x: float | None) -> str:
+def _pct(x: float | None, lang: str = "en") -> str:
     """A percent change (already in %, e.g. 12.8) as the pack shows it: ``+12.8%``."""
-    return fmt_signed_pct(None if x is None else x / 100)
+    return fmt_signed_pct(None if x is None else x / 100, lang=lang)
 
 
 def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
@@ -37,27 +40,28 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
         rows.append({
             "event": label(f"impact.event.{r['event']}", lang),
             "metric": label(f"impact.metric.{r['metric']}", lang),
-            "estimate": _pct(r["estimate_pct"]),
-            "95% interval": (DASH if r["ci_low_pct"] is None
-                             else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
+            "estimate": _pct(r["estimate_pct"], lang),
+            "interval": (DASH if r["ci_low_pct"] is None
+                         else f"{_pct(r['ci_low_pct'], lang)} … {_pct(r['ci_high_pct'], lang)}"),
             "design": label(f"impact.design.{r['design']}", lang),
             "estimand": label(f"impact.estimand.{r['estimand']}", lang),
             "explanations": label(f"impact.group.{r['group']}", lang),
-            "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
-            "pre-trend p": DASH if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
-            "placebo": _pct(r["placebo_estimate_pct"]),
-            "sensitivity (M)": _mbar(r["breakdown_mbar"]),
-            "naive before/after (biased)": _pct(r["naive_pct"]),
-            "verdict": r["verdict"],
+            "items": f"{fmt_count(r['n_treated'], lang)} / {fmt_count(r['n_control'], lang)}",
+            "pretrend_p": fmt_p(r["pretrend_p"]),
+            "placebo": _pct(r["placebo_estimate_pct"], lang),
+            "sensitivity": _mbar(r["breakdown_mbar"], lang),
+            "naive": _pct(r["naive_pct"], lang),
+            "verdict": value_label("verdict", r["verdict"], lang),
         })
-    return pl.DataFrame(rows)
+    frame = pl.DataFrame(rows)
+    return frame.rename({c: label(f"col.{c}", lang) for c in frame.columns})
 
 
-def _mbar(m: float | None) -> str:
+def _mbar(m: float | None, lang: str = "en") -> str:
     """The breakdown M-bar as a ratio (two decimals); "> 10" beyond, where it stops mattering."""
     if m is None:
         return DASH
-    return "> 10" if m > 10 else fmt_ratio(m)  # noqa: PLR2004 - display cap
+    return "> 10" if m > 10 else fmt_ratio(m, lang=lang)  # noqa: PLR2004 - display cap
 
 
 def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
@@ -72,8 +76,8 @@ def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
     def est(r: dict | None) -> str:
         if r is None or r["estimate_pct"] is None:
             return DASH
-        return (f"{_pct(r['estimate_pct'])} ({_pct(r['ci_low_pct'])} … "
-                f"{_pct(r['ci_high_pct'])})")
+        return (f"{_pct(r['estimate_pct'], lang)} ({_pct(r['ci_low_pct'], lang)} … "
+                f"{_pct(r['ci_high_pct'], lang)})")
 
     parts = [label("impact.text.estimand", lang).format(
         days=_window(result) + 1, per=est(row(PANEL, "per-explanation", "all")))]
@@ -81,68 +85,54 @@ def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
         first=est(row(PANEL, HEADLINE_ESTIMAND, "first")),
         later=est(row(PANEL, HEADLINE_ESTIMAND, "later"))))
     m = conv["breakdown_mbar"]
-    parts.append(label("impact.text.sensitivity", lang).format(mbar=_mbar(m)) if m
+    parts.append(label("impact.text.sensitivity", lang).format(mbar=_mbar(m, lang)) if m
                  else label("impact.text.sensitivity_none", lang))
     st = row(STACKED, "matched units", "all")
     if st is not None and st["estimate_pct"] is not None:
         parts.append(label("impact.text.check", lang).format(
-            est=_pct(st["estimate_pct"]), lo=_pct(st["ci_low_pct"]), hi=_pct(st["ci_high_pct"])))
+            est=_pct(st["estimate_pct"], lang), lo=_pct(st["ci_low_pct"], lang),
+            hi=_pct(st["ci_high_pct"], lang)))
     return " ".join(parts)
 
 
 def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str = "en") -> str:
     """Write a plain-words paragraph (Markdown) for one event: conversion, traffic, trust."""
+    def say(key: str, **values: object) -> str:
+        return label(f"impact.verdict.{key}", lang).format(**values)
+
     s = headline_rows(result.summary).filter(pl.col("event") == event)
     if s.height == 0:
-        return f"No `{event}` events were estimated."
+        return say("none", event=label(f"impact.event.{event}", lang))
     conv = s.filter(pl.col("metric") == "conversion").row(0, named=True)
     vis = s.filter(pl.col("metric") == "visitors").row(0, named=True)
-    what = {"explanation": "a public explanation is posted under a neutral/negative review",
-            "resolution": "a neutral/negative review is revised to positive or removed"}[event]
+    what = label(f"impact.what.{event}", lang)
+    counts = {"treated": fmt_count(conv["n_treated"], lang),
+              "control": fmt_count(conv["n_control"], lang)}
     if conv["verdict"] == THIN:
-        return (f"**Too thin to answer.** When {what}, the 95% interval would be ±"
-                f"{conv['half_width_pct']:.1f} points wide ({conv['n_treated']} items with the "
-                "event): no number is shown, rather than a number that would mislead.")
+        return say("thin", what=what, **counts)
+    interval = {"estimate": _pct(conv["estimate_pct"], lang),
+                "low": _pct(conv["ci_low_pct"], lang), "high": _pct(conv["ci_high_pct"], lang)}
     if conv["verdict"] == PRETREND:
-        head = ("**Do not trust this estimate:** items already moved apart before the event "
-                f"(pre-trend p = {conv['pretrend_p']:.3f}, placebo "
-                f"{_pct(conv['placebo_estimate_pct'])}).")
-    elif conv["verdict"] == "lift":
-        head = (f"**Yes: conversion rises by about {_pct(conv['estimate_pct'])}** in the "
-                f"{_window(result)} days after {what} (95% interval "
-                f"{_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
-    elif conv["verdict"] == "drop":
-        head = (f"**Conversion falls by about {_pct(conv['estimate_pct'])}** after {what} "
-                f"(95% interval {_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}).")
+        head = say("pretrend", p=fmt_p(conv["pretrend_p"]))
+    elif conv["verdict"] == LIFT:
+        head = say("lift", what=what, window=_window(result), **interval)
+    elif conv["verdict"] == DROP:
+        head = say("drop", what=what, **interval)
     else:
-        head = (f"**No clear effect on conversion** after {what}: the 95% interval "
-                f"({_pct(conv['ci_low_pct'])} to {_pct(conv['ci_high_pct'])}) includes zero.")
+        head = say("no_effect", what=what, **interval)
     vis_moved = vis["ci_low_pct"] is not None and not (
         vis["ci_low_pct"] <= 0 <= vis["ci_high_pct"])
-    traffic = (
-        f"Traffic (visitors) moved too, by {_pct(vis['estimate_pct'])} (95% interval "
-        f"{_pct(vis['ci_low_pct'])} to {_pct(vis['ci_high_pct'])}): part of any change in sales "
-        "may come from more shoppers; see the traffic vs conversion chart."
-        if vis_moved else
-        f"Traffic (visitors) did not move ({_pct(vis['estimate_pct'])}), so any change in "
-        "sales comes from conversion, not from more shoppers."
-    )
+    traffic = say("traffic_moved" if vis_moved else "traffic_flat",
+                  estimate=_pct(vis["estimate_pct"], lang), low=_pct(vis["ci_low_pct"], lang),
+                  high=_pct(vis["ci_high_pct"], lang))
     gap = ("" if conv["estimate_pct"] is None or conv["naive_pct"] is None else
-           f" (here {abs(conv['naive_pct'] - conv['estimate_pct']):.1f} points away from the "
-           "event study)")
-    return (
-        f"{head} {traffic}\n\n{_extra(result, event, conv, lang)}\n\n"
-        f"The naive before/after comparison says {_pct(conv['naive_pct'])}{gap}. **Trust the "
-        "event study, not the naive number**: explanations are posted while conversion is still "
-        "inside the review's own dip and recovery, and among other reviews and explanations on "
-        "the same item, so before/after mixes all of that into its number. The event study "
-        "uses every item and day: each item against its own level, each day's shop-wide swings "
-        "taken out, and each review's own dip and recovery modelled by its age, rating and "
-        "complaint type, so explaining first the reviews that recover fastest anyway is not "
-        f"counted as an effect. Checks: pre-trend p = {conv['pretrend_p']}, placebo (the days "
-        f"before the event) {_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} items "
-        f"with the event and {conv['n_control']:,} without."
-    )
+           say("gap", points=fmt_points(abs(conv["naive_pct"] - conv["estimate_pct"]), lang)))
+    naive = say("naive", naive=_pct(conv["naive_pct"], lang), gap=gap,
+                why=label(f"impact.why.{event}", lang),
+                event_word=label(f"impact.event_word.{event}", lang),
+                p=fmt_p(conv["pretrend_p"]), placebo_days=_window(result) + 1,
+                placebo=_pct(conv["placebo_estimate_pct"], lang), **counts)
+    return f"{head} {traffic}\n\n{_extra(result, event, conv, lang)}\n\n{naive}"
 
 
 def _window(result: ImpactResult) -> int:

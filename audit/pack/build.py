@@ -34,14 +34,16 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from audit.core.bundle import action_list_href
 from audit.core.errors import NotebookFailed, ParameterError
+from audit.core.fmt import fmt_count, fmt_seconds
 from audit.core.labels import label
 from audit.core.resources import shipped_folder
 from audit.data import outputs
 from audit.pack.analyses import analyse_month, save_month_views
-from audit.pack.excel import WORKBOOKS, write_action_lists
+from audit.pack.excel import WORKBOOKS, Context, write_action_lists
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
-from audit.pack.index import PageLink, index_html
+from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
@@ -59,7 +61,9 @@ DATA = "data"
 ACTIONS = "actions"
 QUARANTINE = "quarantine"
 _SNAPSHOT = "_snapshot"
-_VIEWS = "_views"
+#: The views the notebooks show (buyers masked), kept in the pack so an executed notebook
+#: re-runs from the pack folder: its ``views_dir`` parameter is this pack-relative name.
+VIEWS = "views"
 
 
 def default_notebooks_dir() -> Path:
@@ -151,11 +155,11 @@ def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
     outputs.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
                                             "rows_read": pl.Int64, "rows_valid": pl.Int64,
                                             "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
-                                            "top_reasons": pl.String}), written[0])
+                                            "top_reasons": pl.String}), written[0], bom=True)
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
-            outputs.write_csv(frame, path)  # masked by the writer
+            outputs.write_csv(frame, path, bom=True)  # masked by the writer
             written.append(path)
     return written
 
@@ -203,15 +207,15 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                  notes: list[str]) -> None:
     """Write index.html: headline, report and action-list links, data quality, notes."""
     lang = params.lang
-    reports = [PageLink(f"{stem}.html", title, f"{NOTEBOOKS}/{stem}.ipynb",
+    reports = [PageLink(f"{stem}.html", title, label("index.notebook", lang),
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
-    quarantine = [PageLink(f"{QUARANTINE}/{p.name}", p.name, label("index.quarantine_file", lang))
+    quarantine = [PageLink(f"{QUARANTINE}/{p.name}", table_name(p.stem, lang),
+                           label("index.quarantine_file", lang))
                   for p in sorted((pack / QUARANTINE).glob("*.csv"))]
     books = [name for name in WORKBOOKS if name in counts] + [
-        name for name in counts if name not in WORKBOOKS]  # the review part's, month-named
-    actions = [PageLink(f"{ACTIONS}/{name}.xlsx",
-                        label(f"actions.{name.removesuffix('_' + params.month)}", lang),
-                        label("index.rows", lang).format(n=f"{counts[name]:,}"))
+        name for name in counts if name not in WORKBOOKS]  # the review part's
+    actions = [PageLink(action_list_href(name, params.month), label(f"actions.{name}", lang),
+                        label("index.rows", lang).format(n=fmt_count(counts[name], lang)))
                for name in books]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
@@ -221,7 +225,7 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
 
 def _write_headline(headline: Headline, data: Path) -> list[Path]:
     """``data/headline.csv`` (values as shown) and ``data/headline.json`` (full precision)."""
-    outputs.write_csv(headline.frame(), data / "headline.csv")
+    outputs.write_csv(headline.frame(), data / "headline.csv", bom=True)
     outputs.write_json({"month": headline.month, "as_of": headline.as_of.isoformat(),
                         "previous_month": headline.previous_month,
                         "previous_as_of": headline.previous_as_of.isoformat(),
@@ -235,7 +239,8 @@ def _skipped(ds: Dataset, lang: str) -> tuple[dict[str, list[str]], list[str]]:
     skipped = {stem: missing for stem, needs in REPORT_TABLES.items()
                if (missing := [n for n in needs if n in ds.absent])}
     notes = [label("index.skipped", lang).format(report=_title(stem, lang),
-                                                 tables=", ".join(missing))
+                                                 tables=label("list.separator", lang).join(
+                                                     table_name(t, lang) for t in missing))
              for stem, missing in skipped.items()]
     return skipped, notes
 
@@ -342,8 +347,11 @@ def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
     t = time.perf_counter()
     ds = load_dataset(params.data_dir, require=PACK_TABLES)
     t = clock.step("validate", t)
-    say(f"  {sum(r.rows_valid for r in ds.reports.values()):,} valid rows, "
-        f"{ds.rows_quarantined:,} quarantined ({clock.steps['validate']:.1f} s)")
+    lang = params.lang
+    seconds = fmt_seconds(clock.steps["validate"], lang)
+    say("  " + label("progress.rows", lang).format(
+        valid=fmt_count(sum(r.rows_valid for r in ds.reports.values()), lang),
+        quarantined=fmt_count(ds.rows_quarantined, lang), seconds=seconds))
     params = resolve_as_of(params, ds.last_activity())
     check_shop(params, set(ds.tables["reviews"].select("shop_id").unique().collect()["shop_id"]))
     snapshot = write_snapshot(ds, build.tmp / _SNAPSHOT)
@@ -355,21 +363,31 @@ def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
 def _run_pages(sources: list[Path], build: _Build, params: PackParams, pool: KernelPool | None,
                *, workers: int, say: Progress) -> list[NotebookRun]:
     """Run the notebooks on the saved views (papermill, ``workers`` at a time)."""
+    # Kernels run in the pack folder with pack-relative paths: no build-machine path is
+    # recorded in an executed notebook, and the record re-runs from the finished pack.
     return run_notebooks(
         sources, build.tmp / NOTEBOOKS,
-        params.notebook_parameters(build.tmp / _VIEWS, build.tmp / _SNAPSHOT),
+        params.notebook_parameters(Path(VIEWS), Path(_SNAPSHOT)),
         workers=workers, order=_execution_order(sources, build.target), pool=pool,
+        cwd=build.tmp,
         on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
-        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} {r.seconds:.1f} s"
+        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} "
+                              + fmt_seconds(r.seconds, params.lang)
                               + ("" if r.ok else f" — {r.error}")))
 
 
 def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build: _Build,
                       params: PackParams) -> dict[str, int]:
     """Excel action lists, their CSVs, data quality, quarantine and the headline files."""
-    counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, lang=params.lang)
+    lang = params.lang
+    quality = (label("dq.some_quarantined", lang).format(n=fmt_count(ds.rows_quarantined, lang))
+               if ds.rows_quarantined else label("dq.none_quarantined", lang))
+    ctx = Context(month=params.month, as_of=params.as_of or "", shop=params.shop,
+                  quality=quality, lang=lang)
+    counts = write_action_lists(views, build.tmp / ACTIONS, build.tmp / DATA, ctx=ctx)
     if views.promises is not None and views.promises.chat_checked:  # as `review-audit promises`
-        outputs.write_csv(views.promises.chat_offers, build.tmp / DATA / "chat_offers.csv")
+        outputs.write_csv(views.promises.chat_offers, build.tmp / DATA / "chat_offers.csv",
+                          bom=True)
     _write_quality(ds, build.tmp)
     _write_headline(headline, build.tmp / DATA)
     return counts
@@ -431,7 +449,7 @@ def build_monthly_pack(
     clock.step("parameters", began)
     build = _Build(params)
     # Kernels start and import while GX validates (that import leaves a core idle).
-    pool = KernelPool(len(sources), sources[0].parent) if warm_kernels else None
+    pool = KernelPool(len(sources), build.tmp) if warm_kernels else None
     try:
         ds, params, tables = _validate(params, build, clock, say)
         skipped, skip_notes = _skipped(ds, params.lang)
@@ -441,10 +459,10 @@ def build_monthly_pack(
 
         t = time.perf_counter()
         current, previous, headline = analyse_month(tables, params, skip=set(skipped))
-        save_month_views(current, build.tmp / _VIEWS)
+        save_month_views(current, build.tmp / VIEWS)
         t = clock.step("analyses", t)
         year = year_views(tables, params, current, previous, skip=set(skipped))
-        save_year(year, build.tmp / _VIEWS)
+        save_year(year, build.tmp / VIEWS)
         t = clock.step("trends_and_scorecard", t)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
@@ -469,8 +487,7 @@ def build_monthly_pack(
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
                      params=params, notes=[*skip_notes, *headline.notes])
-        for private in (_SNAPSHOT, _VIEWS):  # raw data and intermediate views: not the pack
-            shutil.rmtree(build.tmp / private)
+        shutil.rmtree(build.tmp / _SNAPSHOT)  # raw buyer ids: never part of a pack
         clock.step("index", t)
         return _finish(build, params, ds, clock, runs, began)
     finally:

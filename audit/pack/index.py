@@ -12,14 +12,39 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_interval, fmt_value
-from audit.core.labels import label
+from audit.core.bundle import action_list_href
+from audit.core.display import value_label
+from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_date, fmt_interval, fmt_month, fmt_value
+from audit.core.labels import has_label, label
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from audit.data.dataset import TableReport
+
+
+#: Where each card's number comes from: (report page, section anchor, Excel list or None).
+#: The card links to that section and to the list, so a reader gets from the number to the rows
+#: behind it in one click.
+SOURCES: dict[str, tuple[str, str, str | None]] = {
+    "promises_broken_or_partial": ("promises", "headline", "promises_to_chase"),
+    "owed_cny": ("promises", "headline", "promises_to_chase"),
+    "promises_due": ("promises", "headline", None),
+    "broken_rate": ("promises", "by-agent", None),
+    "promises_to_chase": ("promises", "chase", "promises_to_chase"),
+    "owed_to_chase_cny": ("promises", "chase", "promises_to_chase"),
+    "resolution_rate": ("resolution", "by-category", None),
+    "cohort_cases": ("resolution", "glance", None),
+    "median_hours_to_first_contact": ("resolution", "timeliness", None),
+    "share_within_sla": ("resolution", "timeliness", None),
+    "protocol_breaches": ("resolution", "breaches", "protocol_breaches"),
+    "unverified_claims": ("resolution", "unverified", "unverified_claims"),
+    "explanation_lift": ("impact", "explanation", None),
+}
+
+
+SOURCES_BOOKS: frozenset[str] = frozenset(b for _, _, b in SOURCES.values() if b)
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,7 @@ table { border-collapse: collapse; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } th { background: #f5f5f5; }
 ul.links li { margin: 4px 0; } .note { color: #666; font-size: 13px; }
+.card .src { font-size: 13px; margin-top: 4px; } .card .src a { margin-right: 10px; }
 """
 
 
@@ -66,50 +92,77 @@ def _lift_detail(h: Headline, lang: str) -> str:
     verdict = h.values.get("explanation_lift_verdict")
     parts = []
     if lo is not None and hi is not None:
-        parts.append(f"95% CI {fmt_interval(lo, hi, 'signed_pct')}")
+        parts.append(f"{label('index.interval', lang)} "
+                     f"{fmt_interval(lo, hi, 'signed_pct', lang)}")
     if verdict:
-        parts.append(str(verdict))
+        parts.append(value_label("verdict", str(verdict), lang))
     parts.append(label("index.lift_pooled", lang))
     return _e(" · ".join(parts))
 
 
-def cards_html(h: Headline, lang: str) -> str:
-    """One card per headline metric: value, and change from the previous month when known."""
+def _sources(key: str, lang: str, pages: set[str], lists: Mapping[str, str]) -> str:
+    """The card's links: the report section behind the number, and its Excel list."""
+    page, anchor, book = SOURCES.get(key, (None, "", None))
+    links = []
+    if page in pages:
+        links.append(f'<a href="{_e(page)}.html#{_e(anchor)}">{_e(label("index.see_page", lang))}'
+                     "</a>")
+    if book in lists:
+        links.append(f'<a href="{_e(lists[book])}">{_e(label("index.see_list", lang))}</a>')
+    return f'<div class="src">{"".join(links)}</div>' if links else ""
+
+
+def cards_html(h: Headline, lang: str, *, pages: set[str] = frozenset(),
+               lists: Mapping[str, str] | None = None) -> str:
+    """One card per headline metric: value, change from the previous month, links to the rows.
+
+    ``pages`` are the report stems in the pack, ``lists`` the Excel list of each workbook name.
+    """
+    lists = lists or {}
+    previous = fmt_month(h.previous_month, lang)
     cards = []
     for key, kind in METRICS:
         value = h.values.get(key)
         prev = h.previous.get(key)
         change = h.change(key)
         if change is not None:
-            d = (f'<span class="{_change_class(key, change)}">{_e(fmt_change(change, kind))}'
-                 f'</span> {_e(label("index.vs", lang))} {_e(h.previous_month)} '
-                 f'({_e(fmt_value(prev, kind))})')
+            d = (f'<span class="{_change_class(key, change)}">'
+                 f'{_e(fmt_change(change, kind, lang))}'
+                 f'</span> {_e(label("index.vs", lang))} {_e(previous)} '
+                 f'({_e(fmt_value(prev, kind, lang))})')
         elif key == "explanation_lift":
             d = _lift_detail(h, lang)
         elif not h.previous:
             d = _e(label("index.no_previous", lang))
         else:
-            d = f'{_e(label("index.vs", lang))} {_e(h.previous_month)}: {_e(fmt_value(prev, kind))}'
+            d = (f'{_e(label("index.vs", lang))} {_e(previous)}: '
+                 f'{_e(fmt_value(prev, kind, lang))}')
 
         cards.append(
             f'<div class="card" data-metric="{_e(key)}"><div class="k">'
             f'{_e(label(f"metric.{key}", lang))}</div><div class="v">'
-            f'{_e(fmt_value(value, kind))}</div><div class="d">{d}</div></div>')
+            f'{_e(fmt_value(value, kind, lang))}</div><div class="d">{d}</div>'
+            f'{_sources(key, lang, pages, lists)}</div>')
     return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def table_name(name: str, lang: str) -> str:
+    """An export's name as a manager calls it (``cases`` -> 处理记录表)."""
+    return label(f"dq.table.{name}", lang) if has_label(f"dq.table.{name}") else name
 
 
 def quality_html(reports: Mapping[str, TableReport], lang: str) -> str:
     """The data-quality table: per table, file and rows read / valid / quarantined / blank."""
-    heads = ["table", "file", "rows_read", "rows_valid", "rows_quarantined", "rows_blank",
-             "top_reasons"]
+    heads = ["table", "rows_read", "rows_valid", "rows_quarantined", "rows_blank", "top_reasons"]
     head = "".join(f"<th>{_e(label(f'dq.{h}', lang))}</th>" for h in heads)
     rows = []
     for name, r in sorted(reports.items()):
-        reasons = "; ".join(f"{rule} ({n:,})" for rule, n in r.top_reasons[:3]) or DASH
-        file = r.source_file or label("dq.absent", lang)
+        reasons = "; ".join(f"{rule} ({fmt_count(n, lang)})"
+                            for rule, n in r.top_reasons[:3]) or DASH
+        absent = "" if r.source_file else f' {label("dq.absent", lang)}'
         rows.append(
-            f"<tr><td>{_e(name)}</td><td>{_e(file)}</td>"
-            + "".join(f'<td class="n">{_e(fmt_count(v))}</td>' for v in
+            f"<tr><td>{_e(table_name(name, lang) + absent)}</td>"
+            + "".join(f'<td class="n">{_e(fmt_count(v, lang))}</td>' for v in
                       (r.rows_read, r.rows_valid, r.rows_quarantined, r.rows_blank))
             + f"<td>{_e(reasons)}</td></tr>")
     return f'<table class="dq"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -118,7 +171,7 @@ def quality_html(reports: Mapping[str, TableReport], lang: str) -> str:
 def _links(items: Sequence[PageLink]) -> str:
     lis = "".join(
         f'<li><a href="{_e(i.href)}">{_e(i.text)}</a>'
-        + (f' <span class="note"><a href="{_e(i.note_href)}">{_e(i.note)}</a></span>'
+        + (f' <span class="note"><a href="{_e(i.note_href)}" download>{_e(i.note)}</a></span>'
            if i.note_href else f' <span class="note">{_e(i.note)}</span>' if i.note else "")
         + "</li>"
         for i in items)
@@ -131,11 +184,17 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
     """The whole index page as one HTML string (``lang`` from ``params``)."""
     lang = params["lang"]
     shop = params.get("shop") or label("index.all_shops", lang)
-    title = f'{label("report.title", lang)} · {params["month"]}'
+    title = label("index.title", lang).format(month=fmt_month(params["month"], lang))
     sub = (f'{_e(label("index.shop", lang))}: {_e(shop)} · {_e(label("index.as_of", lang))}: '
-           f'{_e(params["as_of"])} · {_e(label("index.change_note", lang))}')
+           f'{_e(fmt_date(params["as_of"], lang, year=True))} · '
+           f'{_e(label("index.change_note", lang))}')
+    pages = {r.href.removesuffix(".html") for r in reports}
+    month = params["month"]
+    lists = {book: action_list_href(book, month) for book in SOURCES_BOOKS
+             if any(a.href == action_list_href(book, month) for a in actions)}
     quarantined = sum(r.rows_quarantined for r in quality.values())
-    dq_note = (label("dq.some_quarantined", lang).format(n=f"{quarantined:,}") if quarantined
+    dq_note = (label("dq.some_quarantined", lang).format(n=fmt_count(quarantined, lang))
+               if quarantined
                else label("dq.none_quarantined", lang))
     note_html = ("<h2>" + _e(label("index.notes", lang)) + "</h2><ul>"
                  + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>") if notes else ""
@@ -147,7 +206,7 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
 <h1>{_e(title)}</h1>
 <p class="sub">{sub}</p>
 <h2>{_e(label("index.headline", lang))}</h2>
-{cards_html(headline, lang)}
+{cards_html(headline, lang, pages=pages, lists=lists)}
 <h2>{_e(label("index.reports", lang))}</h2>
 {_links(reports)}
 <h2>{_e(label("index.actions", lang))}</h2>
@@ -157,7 +216,8 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
 {quality_html(quality, lang)}
 {_links(quarantine) if quarantine else ""}
 {note_html}
-<p class="note"><a href="manifest.json">manifest.json</a> · {_e(label("index.manifest", lang))}</p>
+<p class="note"><a href="manifest.json">{_e(label("index.manifest_link", lang))}</a> ·
+{_e(label("index.manifest", lang))}</p>
 </body>
 </html>
 """

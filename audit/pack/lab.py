@@ -1,8 +1,10 @@
-"""``review-audit lab``: JupyterLab on the report notebooks, with the demo data ready.
+"""``review-audit lab``: JupyterLab at the project root, with the demo data ready.
 
-The notebooks' ``parameters`` cells default to ``data_dir = "../data/demo"`` (relative to
-``notebooks/``), so an analyst who opens one can run it top to bottom at once. This module makes
-sure that folder exists (generating the seeded demo if not) and builds the command line.
+JupyterLab opens at the project root (the notebooks, ``data/``, ``reports/`` and the docs all
+in reach). The notebooks' ``parameters`` cells default to ``data_dir = "../data/demo"``
+(relative to ``notebooks/``, where a kernel starts), so an analyst who opens one can run it top
+to bottom at once. This module makes sure that folder exists (generating the seeded demo if not)
+and builds the command line.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ def ensure_demo(data_dir: Path) -> bool:
 
 
 def lab_command(root: Path, *, port: int | None = None, browser: bool = True) -> list[str]:
-    """The argv that starts JupyterLab on ``root/notebooks`` with this environment's Python."""
-    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root / 'notebooks'}"]
+    """The argv that starts JupyterLab at ``root`` with this environment's Python."""
+    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}"]
     if port is not None:
         argv.append(f"--port={port}")
     if not browser:

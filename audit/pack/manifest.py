@@ -86,7 +86,9 @@ def build_manifest(*, parameters: Mapping[str, str], ds: Dataset, data_dir: Path
         "format": "review-audit-pack/1",
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "parameters": dict(parameters),
-        "data_dir": str(data_dir.resolve()),
+        # The folder's name only: the inputs are identified by their checksums, and the pack
+        # carries no path of the machine that built it.
+        "data_dir": data_dir.resolve().name,
         "inputs": input_files(ds, data_dir),
         "absent_tables": list(ds.absent),
         "packages": package_versions(),

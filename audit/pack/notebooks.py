@@ -209,31 +209,64 @@ class KernelPool:
 
 def run_notebook(source: Path, output: Path, parameters: dict[str, str], *,
                  kernel_name: str = "python3", timeout: int = 600,
-                 km: object | None = None) -> NotebookRun:
+                 km: object | None = None, cwd: Path | None = None) -> NotebookRun:
     """Run ``source`` with ``parameters`` into ``output``; never raises for a failing cell.
 
     The executed notebook is written even when a cell fails (papermill adds a banner pointing
     at the failing cell), so the failure can be read and rendered. ``km``: a started kernel
-    manager (:class:`KernelPool`) to run on; None starts a fresh kernel.
+    manager (:class:`KernelPool`) to run on; None starts a fresh kernel in ``cwd``. The
+    executed notebook records its source and output by file name only (papermill writes
+    absolute paths of the machine that ran it).
     """
-    import papermill as pm
-
     started = time.perf_counter()
     error = None
+    with tempfile.TemporaryDirectory(prefix="ra-kernel-") as sockets:
+        if km is None and cwd is not None:
+            # papermill's own ``cwd`` changes the whole process's folder (threads share it):
+            # start the kernel in ``cwd`` here instead (no warm-up imports).
+            try:
+                km = start_warm_kernel(cwd, Path(sockets), kernel_name=kernel_name, imports=())
+            except Exception as exc:  # noqa: BLE001 - reported like a failing cell
+                error = describe_failure(exc)
+        if error is None:
+            error = _execute(source, output, parameters, kernel_name=kernel_name,
+                             timeout=timeout, km=km, sockets=sockets)
+    _record_names_only(output)
+    return NotebookRun(source.name, output, time.perf_counter() - started, error)
+
+
+def _execute(source: Path, output: Path, parameters: dict[str, str], *, kernel_name: str,
+             timeout: int, km: object | None, sockets: str) -> str | None:
+    """Run one notebook with papermill; the failure's description, or None."""
+    import papermill as pm
+
     engine = {"engine_name": _register_warm_engine(), "km": km} if km is not None else {}
     # Each notebook gets the parameters it declares (the pack's set is shared by all of them).
     declared = pm.inspect_notebook(str(source))
     own = {k: v for k, v in parameters.items() if k in declared}
-    with tempfile.TemporaryDirectory(prefix="ra-kernel-") as sockets:
-        try:
-            pm.execute_notebook(
-                str(source), str(output), parameters=own, kernel_name=kernel_name,
-                progress_bar=False, log_output=False,
-                execution_timeout=timeout, config=_kernel_config(sockets), **engine,
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure is reported with the notebook's name
-            error = describe_failure(exc)
-    return NotebookRun(source.name, output, time.perf_counter() - started, error)
+    try:
+        pm.execute_notebook(
+            str(source), str(output), parameters=own, kernel_name=kernel_name,
+            progress_bar=False, log_output=False,
+            execution_timeout=timeout, config=_kernel_config(sockets), **engine,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure is reported with the notebook's name
+        return describe_failure(exc)
+    return None
+
+
+def _record_names_only(output: Path) -> None:
+    """Replace papermill's absolute input and output paths by the notebooks' file names."""
+    import json
+
+    if not output.is_file():
+        return
+    nb = json.loads(output.read_text("utf-8"))
+    meta = nb.get("metadata", {}).get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = Path(meta[key]).name
+    output.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
 def run_notebooks(
@@ -246,6 +279,7 @@ def run_notebooks(
     pool: KernelPool | None = None,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[NotebookRun], None] | None = None,
+    cwd: Path | None = None,
 ) -> list[NotebookRun]:
     """Run every notebook into ``out_dir`` (same file names), ``workers`` at a time.
 
@@ -260,7 +294,7 @@ def run_notebooks(
             on_start(source.name)
         km = pool.take() if pool is not None else None
         try:
-            result = run_notebook(source, out_dir / source.name, parameters, km=km)
+            result = run_notebook(source, out_dir / source.name, parameters, km=km, cwd=cwd)
         finally:
             _close_thread_loop()
         if on_done:

@@ -5,7 +5,7 @@ Built after the month's analyses (:mod:`audit.pack.analyses`) from the same view
 (:func:`audit.review.drift.agent_drift`) and the scorecard (:mod:`audit.pack.scorecard`);
 :func:`write_year_files` writes ``data/trends.csv``, ``data/agent_scorecard.csv``,
 ``data/explain_before_window.csv``, ``data/product_signal.csv`` and the Excel workbooks
-``actions/agent_scorecards_<month>.xlsx``, ``actions/explain_before_window.xlsx`` and
+``actions/agent_scorecards_<month>.xlsx``, ``actions/explain_before_window_<month>.xlsx`` and
 ``actions/products_to_review_<month>.xlsx``, through the pack's writers.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit.core.bundle import load_views, save_views
+from audit.core.bundle import action_list_file, load_views, save_views
 from audit.core.labels import label
 from audit.data import outputs
 
@@ -111,15 +111,16 @@ def write_year_files(year: YearViews, current: MonthViews, actions: Path, data: 
     outputs.write_csv(year.trends, data / "trends.csv")
     outputs.write_csv(year.scorecard, data / "agent_scorecard.csv")
     _book(agent_sheets(year.scorecard, current, lang=lang),
-          actions / f"agent_scorecards_{month}.xlsx", lang)
-    counts = {f"agent_scorecards_{month}": year.scorecard.height}
+          actions / action_list_file("agent_scorecards", month), lang)
+    counts = {"agent_scorecards": year.scorecard.height}
     if current.review is not None:
         r = current.review
         outputs.write_csv(r.to_explain, data / "explain_before_window.csv")
-        _book({"to_explain": r.to_explain}, actions / "explain_before_window.xlsx", lang)
+        _book({"to_explain": r.to_explain},
+              actions / action_list_file("explain_before_window", month), lang)
         outputs.write_csv(r.product_signal, data / "product_signal.csv")
         _book({"products_to_review": r.products_to_review, "product_signal": r.product_signal},
-              actions / f"products_to_review_{month}.xlsx", lang)
+              actions / action_list_file("products_to_review", month), lang)
         counts["explain_before_window"] = r.to_explain.height
-        counts[f"products_to_review_{month}"] = r.products_to_review.height
+        counts["products_to_review"] = r.products_to_review.height
     return counts

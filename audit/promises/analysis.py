@@ -43,7 +43,7 @@ Flag = Literal["overpaid", "duplicate_payment", "over_authority", "conditional_o
                "paid_after_review_change"]
 Finding = Literal["matched", "duplicate", "unpromised"]
 Level = Literal["explicit", "order", "buyer"]
-Ageing = Literal["1-3", "4-7", "8-14", "15+"]
+Ageing = Literal["1-3", "4-7", "8-14", "15-30", "31-60", "60+"]
 
 STATUSES: tuple[str, ...] = get_args(Status)
 FLAGS: tuple[str, ...] = get_args(Flag)
@@ -400,7 +400,9 @@ def _promise_results(
         pl.when(pl.col("days_overdue") <= 3).then(pl.lit("1-3"))  # noqa: PLR2004 - bucket edges
         .when(pl.col("days_overdue") <= 7).then(pl.lit("4-7"))  # noqa: PLR2004
         .when(pl.col("days_overdue") <= 14).then(pl.lit("8-14"))  # noqa: PLR2004
-        .when(pl.col("days_overdue").is_not_null()).then(pl.lit("15+"))
+        .when(pl.col("days_overdue") <= 30).then(pl.lit("15-30"))  # noqa: PLR2004
+        .when(pl.col("days_overdue") <= 60).then(pl.lit("31-60"))  # noqa: PLR2004
+        .when(pl.col("days_overdue").is_not_null()).then(pl.lit("60+"))
         .otherwise(None)
     )
     return (

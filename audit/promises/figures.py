@@ -11,6 +11,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from audit.core.display import value_label
 from audit.core.figure_style import BAD, GOOD, PALETTE, styled
 from audit.core.fmt import DASH, fmt_pct
 from audit.core.labels import label
@@ -68,7 +69,8 @@ def ageing_bars(df: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     """Stack broken and partial promises per ageing bucket (``promises_summary.ageing``)."""
     fig = go.Figure()
     for status, colour in (("broken", BAD), ("partial", PALETTE[3])):
-        fig.add_bar(x=df["ageing"].to_list(), y=df[status].to_list(), marker_color=colour,
+        fig.add_bar(x=[value_label("ageing", a, lang) for a in df["ageing"]],
+                    y=df[status].to_list(), marker_color=colour,
                     name=label(f"promises.status.{status}", lang),
                     customdata=df["owed_cny"].to_list(),
                     hovertemplate="%{x}: %{y:,}<br>" + label("promises.owed_cny", lang)

@@ -277,6 +277,29 @@ def top_overdue(chase: pl.DataFrame, *, n: int = 20) -> pl.DataFrame:
                       nulls_last=True).head(n)
 
 
+#: Columns of the chase list shown on the promises page (the Excel list has them all).
+CHASE_PAGE_COLUMNS: tuple[str, ...] = (
+    "agent_name", "promise_id", "kind", "status", "promised_cny", "owed_cny", "due_date",
+    "days_overdue", "flags",
+)
+
+
+def chase_page(chase: pl.DataFrame, *, n: int = 20) -> pl.DataFrame:
+    """The page's cut of :func:`top_overdue`: fewer columns, the due day without the time."""
+    return top_overdue(chase, n=n).with_columns(due_date=pl.col("due_at").dt.date()).select(
+        CHASE_PAGE_COLUMNS)
+
+
+def chase_for_action(chase: pl.DataFrame) -> pl.DataFrame:
+    """The chase list in the order to work it: most money owed first, then longest overdue.
+
+    A non-monetary promise (a gift, a replacement: no amount) comes after the money owed, and
+    among those the longest overdue first; ``promise_id`` breaks ties so the order is stable.
+    """
+    return chase.sort(["owed_cny", "days_overdue", "promise_id"], descending=[True, True, False],
+                      nulls_last=True)
+
+
 def in_month(audit: PromiseAudit, month: str) -> PromiseAudit:
     """Restrict to ``month`` (YYYY-MM): promises made and payments executed in that month.
 
@@ -408,5 +431,5 @@ def headline_table(columns: dict[str, dict[str, float | int | None]], *,
 
     out: dict[str, list[str]] = {"": [label(key, lang) for _, key, _ in rows]}
     for title, h in columns.items():
-        out[title] = [fmt_value(h.get(name), kind) for name, _, kind in rows]
+        out[title] = [fmt_value(h.get(name), kind, lang) for name, _, kind in rows]
     return pl.DataFrame(out)

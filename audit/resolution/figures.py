@@ -12,8 +12,9 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from audit.core.figure_style import BAD, GOOD, PALETTE, styled
-from audit.core.fmt import fmt_pct
+from audit.core.display import value_label
+from audit.core.figure_style import BAD, GOOD, PALETTE, date_axis, styled
+from audit.core.fmt import fmt_count, fmt_hours, fmt_pct, fmt_ratio
 from audit.core.labels import label
 from audit.data.schema import CATEGORIES
 
@@ -24,6 +25,18 @@ def _l(key: str, lang: str) -> str:
 
 def _cats(present: list[str]) -> list[str]:
     return [c for c in CATEGORIES if c in present]
+
+
+def _cat(category: str, lang: str) -> str:
+    return value_label("category", category, lang)
+
+
+def _agent_names(df: pl.DataFrame) -> dict[str, str]:
+    """agent_id -> the id with the name a manager knows (``A06 赵敏``; unique, like the ids)."""
+    if "agent_name" not in df.columns:
+        return {a: a for a in df["agent_id"].to_list()}
+    return {a: f"{a} {n}" if n else a
+            for a, n in df.select("agent_id", "agent_name").unique().iter_rows()}
 
 
 def _with_legend(fig: go.Figure, *, title: str, height: int = 400) -> go.Figure:
@@ -38,7 +51,7 @@ def rate_by_category(by_category: pl.DataFrame, *, lang: str = "en") -> go.Figur
     df = by_category.filter(pl.col("eligible") > 0)
     rate = df["rate"].to_list()
     fig = go.Figure(go.Bar(
-        x=[f"{c}<br>{a:,}/{b:,}" for c, a, b in
+        x=[f"{_cat(c, lang)}<br>{a:,}/{b:,}" for c, a, b in
            zip(df["category"], df["resolved"], df["eligible"], strict=True)],
         y=rate,
         error_y={"type": "data", "symmetric": False,
@@ -55,8 +68,12 @@ def rate_by_category(by_category: pl.DataFrame, *, lang: str = "en") -> go.Figur
     return styled(fig, title=_l("fig.rate_by_category", lang))
 
 
-def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en") -> go.Figure:
-    """Agent × category heat map of resolution rates; each cell shows rate and resolved/eligible."""
+def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en",
+                           names_from: pl.DataFrame | None = None) -> go.Figure:
+    """Agent × category heat map of resolution rates; each cell shows rate and resolved/eligible.
+
+    ``names_from`` (e.g. ``by_agent``, with ``agent_name``) names the rows; without it, ids.
+    """
     df = by_agent_category.filter(pl.col("eligible") > 0)
     agents = sorted(df["agent_id"].unique().to_list())
     cats = _cats(df["category"].unique().to_list())
@@ -66,8 +83,11 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
         z.append([cell[(a, c)]["rate"] if (a, c) in cell else None for c in cats])
         text.append([f"{fmt_pct(cell[(a, c)]['rate'])}<br>{cell[(a, c)]['resolved']}/"
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
+    known = names_from if names_from is not None and "agent_name" in names_from.columns else df
+    names = {a: a for a in agents} | _agent_names(known)
     fig = go.Figure(go.Heatmap(
-        z=z, x=cats, y=agents, text=text, texttemplate="%{text}", textfont={"size": 10},
+        z=z, x=[_cat(c, lang) for c in cats], y=[names[a] for a in agents], text=text,
+        texttemplate="%{text}", textfont={"size": 10},
         colorscale="RdYlGn", zmin=0, zmax=1, colorbar={"tickformat": ".0%"},
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>", xgap=1, ygap=1,
     ))
@@ -79,14 +99,18 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en")
 def ranked_agents(by_agent: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     """Agents ordered by shrunk ratio: raw ratio and shrunk ratio, each with its 95% interval."""
     df = by_agent.filter(pl.col("shrunk_ratio").is_not_null()).sort("rank")
-    y = df["agent_id"].to_list()
+    names = _agent_names(df)
+    y = [names[a] for a in df["agent_id"]]
 
     def whiskers(mid: str, lo: str, hi: str) -> dict:
         return {"type": "data", "symmetric": False,
                 "array": (df[hi] - df[mid]).to_list(), "arrayminus": (df[mid] - df[lo]).to_list()}
 
-    hover = [f"{a}: {n:,} eligible, {r:,} resolved, expected {e:.1f}" for a, n, r, e in
-             zip(y, df["eligible"], df["resolved"], df["expected"], strict=True)]
+    hover = [_l("hover.agent", lang).format(agent=a, eligible=fmt_count(n, lang),
+                                            resolved=fmt_count(r, lang),
+                                            expected=fmt_ratio(e, lang))
+             for a, n, r, e in zip(y, df["eligible"], df["resolved"], df["expected"],
+                                   strict=True)]
     fig = go.Figure([
         go.Scatter(x=df["mix_adjusted_ratio"].to_list(), y=y, mode="markers",
                    name=_l("series.raw_ratio", lang), marker={"color": PALETTE[7], "size": 7},
@@ -115,17 +139,18 @@ def timeliness_by_category(
 ) -> go.Figure:
     """Median and 90th-percentile hours from review to first contact per category, SLA line."""
     df = by_category.filter(pl.col("median_hours_to_first_contact").is_not_null())
-    x = df["category"].to_list()
+    x = [_cat(c, lang) for c in df["category"]]
+    unit = fmt_hours(0.0, lang).removeprefix("0.0")
     fig = go.Figure([
         go.Bar(x=x, y=df["median_hours_to_first_contact"].to_list(),
                name=_l("series.median", lang), marker_color=PALETTE[0],
-               hovertemplate="%{x}: %{y:.1f} h<extra></extra>"),
+               hovertemplate="%{x}: %{y:.1f}" + unit + "<extra></extra>"),
         go.Bar(x=x, y=df["p90_hours_to_first_contact"].to_list(),
                name=_l("series.p90", lang), marker_color=PALETTE[3],
-               hovertemplate="%{x}: %{y:.1f} h<extra></extra>"),
+               hovertemplate="%{x}: %{y:.1f}" + unit + "<extra></extra>"),
     ])
     fig.add_hline(y=sla_hours, line_dash="dash", line_color=BAD,
-                  annotation_text=f"{_l('series.sla', lang)} {sla_hours:g} h")
+                  annotation_text=f"{_l('series.sla', lang)} {fmt_hours(sla_hours, lang)}")
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=_l("axis.hours", lang), rangemode="tozero")
     fig.update_xaxes(title=_l("axis.category", lang))
@@ -176,4 +201,5 @@ def backlog_chart(
         bargap=0.1,
     )
     fig.update_xaxes(title=_l("axis.date", lang))
+    date_axis(fig, lang)
     return _with_legend(fig, title=_l("fig.backlog", lang), height=440)

@@ -17,7 +17,9 @@ from typing import Literal, get_args
 
 import polars as pl
 
+from audit.core.labels import label
 from audit.core.shops import for_shop
+from audit.core.templates import template_expr
 from audit.data.schema import SENIOR_ONLY_CATEGORIES
 
 Check = Literal[
@@ -30,6 +32,13 @@ Check = Literal[
     "text_tier",
 ]
 CHECKS: tuple[str, ...] = get_args(Check)
+#: The order to act on breaches, most serious first: pressure on the buyer (several agents,
+#: a phone call too soon, too many attempts) can itself draw a complaint to the platform; a
+#: junior agent on a hard case puts the outcome at risk; a late or long explanation is a
+#: presentation problem. Checks not listed (added later) come last.
+SEVERITY: tuple[str, ...] = ("multiple_agents", "phone_too_early", "too_many_attempts",
+                             "novice_on_senior_category", "text_tier", "explanation_late",
+                             "explanation_too_long")
 
 #: Phoning is allowed only after this long of unanswered messages on the same case.
 PHONE_AFTER = timedelta(hours=48)
@@ -44,6 +53,21 @@ BREACH_COLUMNS: tuple[str, ...] = ("case_id", "agent_id", "check", "detail")
 CLAIM_COLUMNS: tuple[str, ...] = ("case_id", "agent_id", "claimed_outcome")
 
 _TS = "%Y-%m-%d %H:%M"
+#: Detail sentences, by template (``resolution.detail.<name>`` labels): written in English
+#: here (the CSV's language), retold in the report's language by ``views.detail_text``.
+DETAILS: tuple[str, ...] = ("phone_no_message", "phone_before_message", "phone_early",
+                            "multiple_agents", "too_many_attempts", "novice_on_senior",
+                            "explanation_late", "explanation_too_long", "text_tier")
+
+
+def _detail(name: str, **values: pl.Expr | str | int) -> pl.Expr:
+    """The English detail sentence ``name`` with its values (expressions or constants)."""
+    exprs = {k: v if isinstance(v, pl.Expr) else pl.lit(str(v)) for k, v in values.items()}
+    return template_expr(label(f"resolution.detail.{name}", "en"), **exprs)
+
+
+def _ts(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime(_TS)
 
 
 def _hours(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
@@ -206,18 +230,15 @@ def _phone_too_early(summary: pl.LazyFrame) -> pl.LazyFrame:
     # A later phone call is allowed iff the earliest one is: the earliest unanswered message is the
     # only one that matters, so one comparison per case replaces a search per call.
     waited = _hours(pl.col("first_phone"), pl.col("first_unanswered"))
+    limit = int(PHONE_AFTER.total_seconds() // 3600)
     detail = (
         pl.when(pl.col("first_unanswered").is_null())
-        .then(
-            pl.lit("phoned at ") + pl.col("first_phone").dt.strftime(_TS)
-            + pl.lit(" with no unanswered message before it (phone only after 48 h of unanswered"
-                     " messages)")
-        )
-        .otherwise(
-            pl.lit("phoned at ") + pl.col("first_phone").dt.strftime(_TS)
-            + pl.lit(", only ") + _fmt(waited) + pl.lit(" h after the first unanswered message (")
-            + pl.col("first_unanswered").dt.strftime(_TS) + pl.lit("); phone only after 48 h")
-        )
+        .then(_detail("phone_no_message", phoned_at=_ts("first_phone"), limit=limit))
+        .when(waited < 0)  # the call came before any message went unanswered
+        .then(_detail("phone_before_message", phoned_at=_ts("first_phone"),
+                      first_message=_ts("first_unanswered"), limit=limit))
+        .otherwise(_detail("phone_early", phoned_at=_ts("first_phone"), hours=_fmt(waited),
+                           first_message=_ts("first_unanswered"), limit=limit))
     )
     return summary.filter(
         pl.col("first_phone").is_not_null()
@@ -256,23 +277,17 @@ def _multiple_agents(
         .group_by(buyer)
         .agg(agents=pl.col("agent_id").sort())
     )
-    detail = (
-        pl.lit("buyer contacted by ")
-        + pl.col("agents").list.len().cast(pl.String)
-        + pl.lit(" agents across their cases: ")
-        + pl.col("agents").list.join(", ")
-    )
+    detail = _detail("multiple_agents", n=pl.col("agents").list.len(),
+                     agents=pl.col("agents").list.join(", "))
     return target_hit.join(per_buyer, on=buyer).select(
         "case_id", "agent_id", **_check("multiple_agents"), detail=detail
     )
 
 
 def _too_many_attempts(summary: pl.LazyFrame) -> pl.LazyFrame:
-    detail = (
-        pl.col("n_contacts").cast(pl.String) + pl.lit(" contact attempts between ")
-        + pl.col("first_contact_at").dt.strftime(_TS) + pl.lit(" and ")
-        + pl.col("last_contact_at").dt.strftime(_TS) + pl.lit(f" (limit {MAX_ATTEMPTS})")
-    )
+    detail = _detail("too_many_attempts", n=pl.col("n_contacts"),
+                     first_at=_ts("first_contact_at"), last_at=_ts("last_contact_at"),
+                     limit=MAX_ATTEMPTS)
     return summary.filter(pl.col("n_contacts") > MAX_ATTEMPTS).select(
         "case_id", "agent_id", **_check("too_many_attempts"), detail=detail
     )
@@ -284,10 +299,7 @@ def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyF
     hit = case_cols.filter(pl.col("category").is_in(SENIOR_ONLY_CATEGORIES)).join(
         novices, on="agent_id", how="semi"
     )
-    detail = (
-        pl.lit("novice agent ") + pl.col("agent_id") + pl.lit(" handled a ") + pl.col("category")
-        + pl.lit(" case (tiers 3-5: service, quality, fraud are for senior agents)")
-    )
+    detail = _detail("novice_on_senior", agent=pl.col("agent_id"), category=pl.col("category"))
     return hit.select("case_id", "agent_id", **_check("novice_on_senior_category"),
                       detail=detail)
 
@@ -310,16 +322,15 @@ def _explanation(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:
         "case_id",
         "agent_id",
         **_check("explanation_late"),
-        detail=pl.lit("explanation posted ") + _fmt(days) + pl.lit(" days after the review (")
-        + pl.col("explained_at").dt.strftime(_TS) + pl.lit("; limit 30 days)"),
+        detail=_detail("explanation_late", days=_fmt(days), explained_at=_ts("explained_at"),
+                       limit=WINDOW.days),
     )
     n_chars = pl.col("explanation_chars")
     long = facts.filter(visible & (n_chars > MAX_EXPLANATION_CHARS)).select(
         "case_id",
         "agent_id",
         **_check("explanation_too_long"),
-        detail=pl.lit("explanation has ") + n_chars.cast(pl.String)
-        + pl.lit(f" characters (limit {MAX_EXPLANATION_CHARS})"),
+        detail=_detail("explanation_too_long", n=n_chars, limit=MAX_EXPLANATION_CHARS),
     )
     return pl.concat([late, long], how="vertical")
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from audit.core.labels import label
 from audit.core.masking import scrub_text_expr
+from audit.core.templates import template_expr
 from audit.data.schema import CATEGORIES, SENIOR_ONLY_CATEGORIES
 
 CHECK = "text_tier"
@@ -64,10 +66,12 @@ def text_tier_breaches(
     )
     number = pl.col("text_tier").replace_strict(TIER_NUMBER, default=None,
                                                 return_dtype=pl.String)
-    detail = pl.format(
-        "novice agent {} handled a case whose review text reads as {} (tier {}: {}); "
-        "logged as {}", pl.col("agent_id"), pl.col("text_tier"), number,
-        pl.col("evidence").fill_null(""), pl.col("category"))
+    # The sentence is a label template, so a report retells it in its language
+    # (``views.detail_text``).
+    detail = template_expr(label("resolution.detail.text_tier", "en"), agent=pl.col("agent_id"),
+                           text_category=pl.col("text_tier"), tier=number,
+                           evidence=pl.col("evidence").fill_null(""),
+                           category=pl.col("category"))
     return hit.select("case_id", "agent_id", check=pl.lit(CHECK), detail=detail).sort("case_id")
 
 

@@ -7,17 +7,18 @@ shows these formatted copies instead. Pure: a collected frame in, a string frame
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal, get_args
 
 import polars as pl
 
-from audit.core.fmt import DASH, fmt_column, fmt_interval, fmt_value
+from audit.core.display import CODED, cell_expr, value_label
+from audit.core.fmt import DASH, fmt_column, fmt_datetime, fmt_interval, fmt_value
 from audit.core.labels import label
 from audit.core.masking import mask_buyers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import datetime
 
     from audit.resolution.analysis import ResolutionAudit
 
@@ -72,30 +73,57 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
         raise ValueError(msg)
     out = mask_buyers(df)
     if "ci_low" in out.columns:
-        out = out.with_columns(rate_ci=_interval("ci_low", "ci_high", "pct"))
+        out = out.with_columns(rate_ci=_interval("ci_low", "ci_high", "pct", lang))
     if "ratio_ci_low" in out.columns:
-        out = out.with_columns(ratio_ci=_interval("ratio_ci_low", "ratio_ci_high", "ratio"))
-    if view == "breaches":
-        from audit.resolution.protocol import CHECKS
-
-        out = out.with_columns(pl.col("check").replace(
-            list(CHECKS), [label(f"resolution.check.{c}", lang) for c in CHECKS]))
+        out = out.with_columns(ratio_ci=_interval("ratio_ci_low", "ratio_ci_high", "ratio",
+                                                  lang))
     cols = [c for c in _COLUMNS[view] if c in out.columns]
     fmt = []
     for c in cols:
         if c in _KINDS:
-            fmt.append(fmt_column(c, _KINDS[c]))
+            fmt.append(fmt_column(c, _KINDS[c], lang))
         elif out.schema[c].is_integer():
-            fmt.append(fmt_column(c, "count"))
+            fmt.append(fmt_column(c, "count", lang))
+        elif c == "detail":
+            fmt.append(pl.col(c).map_elements(lambda t: detail_text(t, lang),
+                                              return_dtype=pl.String))
+        elif c in CODED:
+            fmt.append(cell_expr(c, out.schema[c], lang))
         else:
             fmt.append(pl.col(c).cast(pl.String).fill_null(DASH))
     shown = out.select(fmt)
     return shown.rename({c: label(f"resolution.col.{c}", lang) for c in cols})
 
 
-def _interval(low: str, high: str, kind: str) -> pl.Expr:
+def _interval(low: str, high: str, kind: str, lang: str = "en") -> pl.Expr:
     return pl.struct(low, high).map_elements(
-        lambda r: fmt_interval(r[low], r[high], kind), return_dtype=pl.String)
+        lambda r: fmt_interval(r[low], r[high], kind, lang), return_dtype=pl.String)
+
+
+def detail_text(detail: str, lang: str) -> str:
+    """A breach's detail sentence (written in English by the checks) in ``lang``.
+
+    Retold from the same ``resolution.detail.*`` templates the checks wrote it with; dates and
+    times in the language's form, coded values (a category) in words, agent lists joined.
+    """
+    from audit.core.templates import retell
+    from audit.resolution.protocol import DETAILS
+
+    if lang == "en" or not detail:
+        return detail
+    templates = {n: (label(f"resolution.detail.{n}", "en"), label(f"resolution.detail.{n}", lang))
+                 for n in DETAILS}
+
+    def convert(name: str, value: str) -> str:
+        if name.endswith("_at") or name == "first_message":
+            return fmt_datetime(datetime.strptime(value, "%Y-%m-%d %H:%M"), lang)
+        if name in {"category", "text_category"}:
+            return value_label("category", value, lang)
+        if name == "agents":
+            return label("list.separator", lang).join(value.split(", "))
+        return value
+
+    return retell(detail, templates, convert)
 
 
 #: Headline rows in display order: (key in the headline dict, label, kind of number).
@@ -114,8 +142,9 @@ def headline_frame(headline: dict[str, object], *, lang: str = "en") -> pl.DataF
     """Turn a :func:`audit.resolution.analysis.resolution_headline` dict into a two-column table."""
     def cell(key: str, kind: str) -> str:
         if kind == "interval":
-            return fmt_interval(headline["ci_low"], headline["ci_high"], "pct")  # type: ignore[arg-type]
-        return fmt_value(headline[key], kind)  # type: ignore[arg-type]
+            return fmt_interval(headline["ci_low"], headline["ci_high"], "pct",  # type: ignore[arg-type]
+                                lang)
+        return fmt_value(headline[key], kind, lang)  # type: ignore[arg-type]
 
     names = [label(f"resolution.col.{name}", lang) for _, name, _ in HEADLINE_ROWS]
     return pl.DataFrame({label("resolution.col.metric", lang): names,
@@ -146,6 +175,23 @@ def claim_list(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame]) -> pl
             .join(tables["agents"].select("agent_id", "agent_name"), on="agent_id", how="left")
             .select(CLAIM_LIST_COLUMNS).sort("case_id"))
     return mask_buyers(rows)
+
+
+def breaches_for_action(breaches: pl.DataFrame) -> pl.DataFrame:
+    """The breach list in the order to act on it, most serious check first.
+
+    Checks rank by ``protocol.SEVERITY``; then the oldest review, then case id (stable).
+    """
+    from audit.resolution.protocol import SEVERITY
+
+    rank = pl.col("check").replace_strict(SEVERITY, list(range(len(SEVERITY))),
+                                          default=len(SEVERITY), return_dtype=pl.Int32)
+    return breaches.sort(rank, pl.col("reviewed_at"), pl.col("case_id"), nulls_last=True)
+
+
+def claims_for_action(claims: pl.DataFrame) -> pl.DataFrame:
+    """Unverified claims, oldest review first (its 30-day window closes first), then case id."""
+    return claims.sort("reviewed_at", "case_id", nulls_last=True)
 
 
 #: Columns of the breach and claim action lists (Excel and ``data/*.csv`` of the pack).
