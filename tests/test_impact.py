@@ -333,3 +333,21 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     zh = verdict_text(result, event="explanation", lang="zh")
     assert zh.startswith("**是的: ")
     assert "请相信事件研究" in zh
+
+
+def test_a_shop_without_sales_gets_every_row_too_thin(demo_dir) -> None:
+    """No item-days at all (a shop that sold nothing): nothing to fit, no error; the same rows
+    and columns as a shop with sales, each "too thin to answer" (the Spark engine relies on it)."""
+    from audit.data.dataset import load_dataset
+    from audit.impact.analysis import THIN
+
+    t = load_dataset(demo_dir).tables
+    empty = estimate_impact(t["sales_daily"].head(0), t["reviews"].head(0))
+    keys = ["event", "metric", "design", "estimand", "group"]
+    one_shop = estimate_impact(t["sales_daily"].filter(pl.col("shop_id") == "S01"),
+                               t["reviews"].head(0))
+    assert empty.summary.schema == one_shop.summary.schema
+    assert (empty.summary.select(keys).sort(keys).to_dicts()
+            == one_shop.summary.select(keys).sort(keys).to_dicts())
+    assert set(empty.summary["verdict"]) == {THIN}
+    assert empty.summary["estimate_pct"].null_count() == empty.summary.height

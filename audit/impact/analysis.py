@@ -194,6 +194,8 @@ def _panel(sales: pl.DataFrame, reviews: pl.DataFrame, *, tiers: pl.LazyFrame | 
     The first/later split is kept for conversion (where saturation shows); the naive number is
     the stacked design's (it describes the same explained reviews).
     """
+    if sales.height == 0:
+        return _no_panel(stacked), pl.DataFrame(schema=_study_schema())
     kw = {"tiers": tiers, "events": events, "window": window, "max_half_width": max_half_width}
     main = estimate_panel_impact(sales, reviews, metrics=tuple(METRICS),
                                  weightings=(HEADLINE_ESTIMAND,), **kw)
@@ -214,6 +216,22 @@ def _panel(sales: pl.DataFrame, reviews: pl.DataFrame, *, tiers: pl.LazyFrame | 
                              pretrend_p=pl.col("pretrend_p").round(4)))
     study = pl.concat([main.event_study, per.event_study]).with_columns(design=pl.lit(PANEL))
     return summary, study
+
+
+def _no_panel(stacked: pl.DataFrame) -> pl.DataFrame:
+    """The whole-panel rows when there are no item-days at all (a shop without sales): nothing to
+    fit, so every row is "too thin to answer", with the same rows and columns as a real panel."""
+    numbers = ("estimate_pct", "ci_low_pct", "ci_high_pct", "half_width_pct", "pretrend_p",
+               "placebo_estimate_pct", "breakdown_mbar")
+    base = stacked.with_columns(pl.lit(None, dtype=stacked.schema[c]).alias(c) for c in numbers)
+    base = base.with_columns(design=pl.lit(PANEL), verdict=pl.lit(THIN))
+    conversion = base.filter(pl.col("metric") == "conversion")
+    return pl.concat([
+        base.with_columns(estimand=pl.lit(HEADLINE_ESTIMAND), group=pl.lit(HEADLINE_GROUP)),
+        conversion.with_columns(estimand=pl.lit("per-explanation"), group=pl.lit(HEADLINE_GROUP)),
+        *(conversion.with_columns(estimand=pl.lit(HEADLINE_ESTIMAND), group=pl.lit(g))
+          for g in ("first", "later")),
+    ])
 
 
 def _stacked(sales: pl.DataFrame, reviews: pl.DataFrame, *, events: tuple[str, ...], window: int,
