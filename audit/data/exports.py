@@ -144,7 +144,7 @@ def _read_text_frame(path: Path) -> tuple[pl.DataFrame, pl.Expr]:
         if suffix == ".xlsx":
             return _read_xlsx(path), pl.int_range(pl.len(), dtype=pl.Int64) + 2
         df = pl.read_parquet(path)
-        return _as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 1
+        return as_text(df), pl.int_range(pl.len(), dtype=pl.Int64) + 1
     except StructuralError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is "unreadable file"
@@ -162,7 +162,7 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     import fastexcel
 
     sheet = fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string")
-    grid = _as_text(sheet.to_polars())
+    grid = as_text(sheet.to_polars())
     if grid.height == 0:
         msg = f"{path.name}: the first sheet is empty (no header row)"
         raise StructuralError(msg)
@@ -178,7 +178,7 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     return grid.slice(1).rename(dict(zip(grid.columns, header, strict=True)))
 
 
-def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+def as_text(df: pl.DataFrame) -> pl.DataFrame:
     """Typed columns (Parquet, XLSX cells) as strings in formats ``parse_table`` reads back."""
     exprs = []
     for name, dtype in df.schema.items():
@@ -208,8 +208,18 @@ def read_export(path: Path, name: str) -> RawExport:
         Unreadable file, a header given twice, or a required column missing (one line naming
         the file and the column).
     """
-    spec = table(name)
     df, line = _read_text_frame(path)
+    return frame_export(df, line, name, path.name)
+
+
+def frame_export(df: pl.DataFrame, line: pl.Expr, name: str, source_file: str) -> RawExport:
+    """:func:`read_export` from a frame already read as text (a file, or a Spark partition).
+
+    ``line`` gives each row's number in its source (``source_row``); ``source_file`` names the
+    source in messages. The Spark engine (``audit.spark``) calls this on each partition, so a
+    dataset is read by the same rules as a file.
+    """
+    spec = table(name)
     hmap = _header_map(name)
     rename: dict[str, str] = {}
     ignored: list[str] = []
@@ -219,7 +229,7 @@ def read_export(path: Path, name: str) -> RawExport:
             ignored.append(col)
         elif canon in rename.values():
             first = next(k for k, v in rename.items() if v == canon)
-            msg = f"{path.name}: columns `{first}` and `{col}` both mean `{canon}`; keep one"
+            msg = f"{source_file}: columns `{first}` and `{col}` both mean `{canon}`; keep one"
             raise StructuralError(msg)
         else:
             rename[col] = canon
@@ -227,7 +237,7 @@ def read_export(path: Path, name: str) -> RawExport:
     for col in spec.columns:
         if col.required and col.name not in present:
             shown = ", ".join(f"`{c}`" for c in df.columns)
-            msg = (f"contract `{name}` expects column `{col.name}`, but {path.name} has: "
+            msg = (f"contract `{name}` expects column `{col.name}`, but {source_file} has: "
                    f"[{shown}]")
             raise StructuralError(msg)
     def trim(col: str) -> pl.Expr:
@@ -250,7 +260,7 @@ def read_export(path: Path, name: str) -> RawExport:
         pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
         *[c.name for c in spec.columns], SOURCE_ROW,
     )
-    return RawExport(name, path.name, frame, blank, tuple(ignored))
+    return RawExport(name, source_file, frame, blank, tuple(ignored))
 
 
 def _parse_expr(spec: Table, column: str) -> tuple[pl.Expr, str]:
