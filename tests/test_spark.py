@@ -165,3 +165,34 @@ def test_bad_input_same_quarantine(spark, demo_dir: Path, tmp_path: Path) -> Non
             q = got.quarantine[name].toArrow()
             assert_frame_equal(_sorted(pl.from_arrow(q)), _sorted(embedded.quarantine[name]))
     assert got.reports["reviews"].rows_blank == 1
+
+
+@pytest.mark.slow
+def test_platform_command_and_a_shop_pack(spark, demo_dir: Path, tmp_path: Path) -> None:
+    """``platform`` writes every table by shop; a shop's pack is built from them without Spark."""
+    from typer.testing import CliRunner
+
+    from audit.cli import app
+    from audit.spark.engine import read_table
+
+    data = _as_parquet(demo_dir, tmp_path / "pq")
+    out = tmp_path / "platform"
+    runner = CliRunner()
+    result = runner.invoke(app, ["platform", str(data), "--month", MONTH, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "promise_audit").glob("shop_id=*")) == [
+        "shop_id=S01", "shop_id=S02", "shop_id=S03"]
+    as_of = last_activity(read_dataset(spark, data).tables)
+    params = Params(as_of=as_of, month=MONTH)
+    schema = output_schemas(JOBS, params)["promise_audit"]
+    written = read_table(out / "promise_audit", schema, shops=["S02"])
+    reference = _embedded(data, as_of, ["S02"])["promise_audit"]
+    assert_frame_equal(_sorted(written.select(reference.columns)), _sorted(reference))
+
+    result = runner.invoke(app, ["platform", str(data), "--month", MONTH, "--out", str(out),
+                                 "--packs", "S02"])
+    assert result.exit_code == 0, result.output
+    pack = out / "packs" / "S02" / MONTH
+    assert (pack / "index.html").is_file()
+    manifest = __import__("json").loads((pack / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters"]["shop"] == "S02"
