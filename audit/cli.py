@@ -222,7 +222,7 @@ def resolution(
 
     if check_engine(engine):
         return _spark_run(data_dir, out, ("resolution",), spark_master, month=month,
-                          as_of=as_of, sla_hours=sla_hours)
+                          as_of=as_of, sla_hours=sla_hours, shop=shop)
 
     written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours,
                              shop=shop)

@@ -24,3 +24,11 @@ def test_platform_needs_the_spark_engine(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "o"), "--engine", "embedded"])
     assert result.exit_code == 2
     assert "platform runs on --engine spark" in result.output
+
+
+def test_shop_option_is_not_silently_ignored_by_spark(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["resolution", str(tmp_path), "--month", "2026-10",
+                                      "--out", str(tmp_path / "o"), "--shop", "S1",
+                                      "--engine", "spark"])
+    assert result.exit_code == 2
+    assert "--shop is for the embedded engine" in result.output

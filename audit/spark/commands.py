@@ -49,7 +49,7 @@ def validate(data_dir: Path | str, out: Path | str | None, *, master: str | None
 def run(data_dir: Path | str, out: Path | str, jobs: tuple[str, ...], *,
         master: str | None = None, as_of: str | None = None, month: str | None = None,
         sla_hours: float = 24.0, window: int = 14, event: str | None = None,
-        ) -> tuple[SparkDataset, dict[str, Path]]:
+        shop: str | None = None) -> tuple[SparkDataset, dict[str, Path]]:
     """Validate, run ``jobs`` on every shop, write the quarantine and the output tables."""
     from audit.core.dates import parse_as_of, parse_month
     from audit.impact.analysis import check_window
@@ -59,6 +59,10 @@ def run(data_dir: Path | str, out: Path | str, jobs: tuple[str, ...], *,
     from audit.spark.session import spark_session
     from audit.spark.tables import read_dataset, write_quarantine
 
+    if shop:
+        msg = ("--shop is for the embedded engine: --engine spark audits every shop "
+               "(a shop's rows are in OUT/<table>/shop_id=<S>/)")
+        raise ParameterError(msg)
     if month:
         parse_month(month)
     events = check_events(event)

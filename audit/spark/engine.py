@@ -132,7 +132,3 @@ def read_table(path: Path | str, schema: Mapping[str, pl.DataType], *,
     full = {**schema, "shop_id": pl.String()}
     return lf.select([pl.col(c).cast(d) for c, d in full.items()]).collect()
 
-
-def output_schema(jobs: tuple[str, ...], params: Params, name: str) -> pl.Schema:
-    """The polars schema of output table ``name`` (shared with the embedded path)."""
-    return output_schemas(jobs, params)[name]
