@@ -53,6 +53,11 @@ def spark_session(master: str | None = None, *, partitions: int | None = None,
         msg = ("--engine spark needs pyspark: install the extra, "
                "pip install 'review-audit[spark]' (and Java 17+)")
         raise ParameterError(msg) from exc
+    import sys
+
+    if (master or "local").startswith("local"):
+        # Local workers run this interpreter (its packages), not whatever python3 is on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     root = package_root()
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
