@@ -3,7 +3,8 @@
 Kept thin on purpose (as papermill's ``cli.py``): every command imports its library lazily, so
 ``review-audit --help`` starts fast and a command never pays for another's imports (GX costs
 seconds). Known errors become one line on stderr and an exit code: 2 for structural and
-parameter errors, 1 for "ran, but rows were quarantined" where a command says so.
+parameter errors and for faults writing the outputs (read-only folder, full disk: the message
+names the path), 1 for "ran, but rows were quarantined" where a command says so.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
-from audit.core.errors import AuditError, NotebookFailed, ParameterError, StructuralError
+from audit.core.errors import (
+    AuditError,
+    NotebookFailed,
+    OutputError,
+    ParameterError,
+    StructuralError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,6 +67,15 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an operating-system fault: what failed, on which path."""
+    import errno
+
+    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    where = exc.filename if exc.filename is not None else "the output folder"
+    return f"cannot write {where}: {why}"
+
+
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn the toolkit's known errors into a one-line message and an exit code (no traceback)."""
 
@@ -67,8 +83,10 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except (StructuralError, ParameterError) as exc:
+        except (StructuralError, ParameterError, OutputError) as exc:
             raise _fail(str(exc), 2) from None
+        except OSError as exc:  # a fault outside the writers (a folder made, a file moved)
+            raise _fail(_os_error(exc), 2) from None
         except NotebookFailed as exc:
             raise _fail(str(exc), 1) from None
         except AuditError as exc:
@@ -160,7 +178,7 @@ def validate(
         for note in report.notes:
             console.print(f"{name}: note: {note}", markup=False, highlight=False)
     if out is not None:
-        written = list(ds.quarantine) if spark else write_quarantine(ds, out)
+        written = list(ds.quarantine) if spark else write_quarantine(ds, out, for_owner=True)
         typer.echo(f"quarantine files: {len(written)} in {out / 'quarantine'}")
     if ds.rows_quarantined:
         typer.echo(f"{ds.rows_quarantined:,} row(s) quarantined", err=True)

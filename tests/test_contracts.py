@@ -89,6 +89,21 @@ RULES = [
     ("sales_daily", {"date": "2026-10-09", "orders": "1.5"},
      "orders: cannot read '1.5' as a whole number"),
     ("sales_daily", {"date": None}, "date: required value is missing"),
+    # Absurd and non-finite amounts (issue 16): the contract's upper bound, the reader's "finite".
+    ("agents", {"agent_id": "A9", "cash_limit_cny": "5e6"},
+     "cash_limit_cny: 5e+06 is above the plausible limit 1,000,000"),
+    ("promises", {"promise_id": "P9", "amount_cny": "1e308"},
+     "amount_cny: 1e+308 is above the plausible limit 1,000,000"),
+    ("fulfilments", {"fulfilment_id": "F9", "amount_cny": "1e308"},
+     "amount_cny: 1e+308 is above the plausible limit 1,000,000"),
+    ("sales_daily", {"date": "2026-10-09", "gmv_cny": "1e12"},
+     "gmv_cny: 1000000000000.0 is above the plausible limit 1,000,000,000"),
+    ("promises", {"promise_id": "P9", "amount_cny": "inf"},
+     "amount_cny: cannot read 'inf' as an amount"),
+    ("fulfilments", {"fulfilment_id": "F9", "amount_cny": "NaN"},
+     "amount_cny: cannot read 'NaN' as an amount"),
+    ("promises", {"promise_id": "P9", "amount_cny": "1e999"},
+     "amount_cny: cannot read '1e999' as an amount"),
 ]
 
 

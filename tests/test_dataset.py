@@ -106,7 +106,10 @@ def test_write_quarantine_keeps_values_and_source_rows(tmp_path: Path) -> None:
     bad = {**GOOD["fulfilments"][0], "fulfilment_id": "F9", "amount_cny": "12块"}
     write_all(tmp_path / "in", {"fulfilments": [*GOOD["fulfilments"], bad]})
     ds = load_dataset(tmp_path / "in")
-    paths = write_quarantine(ds, tmp_path / "out")
+    masked = write_quarantine(ds, tmp_path / "masked")
+    q = pl.read_csv(masked[TABLES.index("fulfilments")], infer_schema=False)
+    assert q["buyer_id"].item() == "b***e"  # a job's copy: masked like every output
+    paths = write_quarantine(ds, tmp_path / "out", for_owner=True)
     assert len(paths) == len(TABLES)
     q = pl.read_csv(tmp_path / "out" / "quarantine" / "fulfilments.csv", infer_schema=False)
     assert q.columns[:3] == ["source_file", "source_row", "reasons"]

@@ -40,6 +40,9 @@ def expected_breaches(data: Path) -> set[tuple[str, str, str]]:
     reviews = {r["review_id"]: r for r in _rows(data / "reviews.csv")}
     cases = {c["case_id"]: c for c in _rows(data / "cases.csv")}
     levels = {a["agent_id"]: a["level"] for a in _rows(data / "agents.csv")}
+    # The demo's texts are written for the true category; the log differs on the planted cases.
+    true_category = {m["case_id"]: m["true_category"]
+                     for m in _rows(data / "truth" / "mislabelled_cases.csv")}
     contacts: dict[str, list[dict[str, str]]] = defaultdict(list)
     for k in _rows(data / "contacts.csv"):
         contacts[k["case_id"]].append(k)
@@ -70,6 +73,9 @@ def expected_breaches(data: Path) -> set[tuple[str, str, str]]:
             "fraud",
         }:
             add("novice_on_senior_category")
+        if levels[case["agent_id"]] == "novice" and true_category.get(
+                cid, case["category"]) in {"service", "quality", "fraud"}:
+            add("text_tier")
         if review["explained_at"] and _t(review["explained_at"]) > _t(
             review["reviewed_at"]
         ) + timedelta(days=30):
@@ -145,12 +151,13 @@ def test_every_check_is_injected_often_enough_for_power(demo_dir: Path) -> None:
         "novice_on_senior_category",
         "explanation_late",
         "explanation_too_long",
+        "text_tier",
     }
     n_cases = len(_rows(demo_dir / "cases.csv"))
     for check, by_level in per_check.items():
         total = sum(by_level.values())
         assert 0.01 * n_cases <= total <= 0.05 * n_cases, (check, total)
-        if check != "novice_on_senior_category":
+        if check not in {"novice_on_senior_category", "text_tier"}:
             assert by_level["novice"] >= 5, (check, dict(by_level))
             assert by_level["senior"] >= 5, (check, dict(by_level))
     claims = _rows(demo_dir / "truth" / "unverified_claims.csv")

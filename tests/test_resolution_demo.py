@@ -21,6 +21,7 @@ from audit.resolution.analysis import (
     resolution_headline,
 )
 from audit.resolution.protocol import CHECKS, detect_breaches, unverified_claims
+from audit.tiering import tier_reviews
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
 
@@ -34,13 +35,21 @@ def demo(demo_dir):
 
 
 @pytest.fixture(scope="module")
-def by_month(demo):
+def tiers(demo):
+    """Every review's text tier (the routing check on the text tier reads it)."""
+    t, _ = demo
+    return tier_reviews(t["reviews"].select(
+        "review_id", "rating", pl.col("review_text").alias("text"))).collect().lazy()
+
+
+@pytest.fixture(scope="module")
+def by_month(demo, tiers):
     t, as_of = demo
     out = {}
     for month in MONTHS:
         start, end = parse_month(month)
         audit = analyse_resolution(t["reviews"], t["cases"], t["contacts"], t["agents"],
-                                   month_start=start, month_end=end, as_of=as_of)
+                                   month_start=start, month_end=end, as_of=as_of, tiers=tiers)
         out[month] = collect_outputs(audit, ["cases", "by_agent", "breaches", "unverified"])
     return out
 
@@ -55,9 +64,10 @@ def _keys(df: pl.DataFrame, cols) -> set[tuple]:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_every_injected_breach_is_found_and_none_invented(demo, demo_dir, check):
+def test_every_injected_breach_is_found_and_none_invented(demo, tiers, demo_dir, check):
     t, as_of = demo
-    got = detect_breaches(t["reviews"], t["cases"], t["contacts"], t["agents"], as_of=as_of)
+    got = detect_breaches(t["reviews"], t["cases"], t["contacts"], t["agents"], as_of=as_of,
+                          tiers=tiers)
     got = got.filter(pl.col("check") == check).collect()
     truth = pl.read_csv(demo_dir / "truth" / "protocol_breaches.csv").filter(
         pl.col("check") == check)
@@ -130,9 +140,9 @@ def test_demo_cohort_has_no_open_cases_at_the_export_date(by_month):
         assert (by_month[month]["cases"]["status"] == "open").sum() == 0
 
 
-def test_headline_on_the_demo(demo, by_month):
+def test_headline_on_the_demo(demo, tiers, by_month):
     t, as_of = demo
-    head = resolution_headline(t, month="2026-10", as_of=as_of)
+    head = resolution_headline(t, month="2026-10", as_of=as_of, tiers=tiers)
     cases = by_month["2026-10"]["cases"]
     assert head["cohort_cases"] == cases.height
     assert head["resolved"] == cases["is_resolved"].sum()

@@ -11,6 +11,7 @@ from builders.resolution import AS_OF, OCT, R_OCT, contacts, one_to_one
 from audit.core.labels import label
 from audit.resolution import figures
 from audit.resolution.analysis import analyse_resolution, collect_outputs, resolution_headline
+from audit.resolution.text_tier import log_vs_text, resolution_by_text_tier
 from audit.resolution.views import VIEWS, display_frame, headline_frame
 
 
@@ -29,6 +30,11 @@ def res():
                                              month_end=OCT[1], as_of=AS_OF))
     out["headline"] = resolution_headline({"reviews": rv, "cases": cs, "contacts": con,
                                            "agents": ag}, month="2026-10", as_of=AS_OF)
+    # Every text reads as quality: the logistics cases are mismatches.
+    tiers = cs.select("review_id", tier=pl.lit("quality"), evidence=pl.lit("质量+差"))
+    out["log_vs_text"], out["log_vs_text_cases"] = log_vs_text(
+        cs, tiers, rv.with_columns(review_text=pl.lit("质量差")))
+    out["by_text_tier"] = resolution_by_text_tier(out["cases"].lazy(), tiers).collect()
     return out
 
 
@@ -66,9 +72,11 @@ def test_ranked_agents_follow_the_rank(res):
 @pytest.mark.parametrize("view", VIEWS)
 def test_display_frames_are_strings_with_labelled_headers(res, view):
     source = {"agents": "by_agent", "categories": "by_category", "breaches": "breaches",
-              "unverified": "unverified", "workload": "workload"}[view]
+              "unverified": "unverified", "workload": "workload", "log_vs_text": "log_vs_text",
+              "log_vs_text_cases": "log_vs_text_cases", "by_text_tier": "by_text_tier"}[view]
     shown = display_frame(res[source], view, lang="zh")
     assert shown.height == res[source].height
+    assert view == "unverified" or shown.height > 0
     assert all(dtype == pl.String for dtype in shown.dtypes)
 
 

@@ -6,9 +6,11 @@ import polars as pl
 
 from audit.resolution.protocol import BREACH_COLUMNS
 from audit.resolution.text_tier import (
-    HARD_LOGGED_EASY_COLUMNS,
+    BY_TEXT_TIER_COLUMNS,
     LOG_VS_TEXT_COLUMNS,
+    MISMATCH_COLUMNS,
     log_vs_text,
+    resolution_by_text_tier,
     text_tier_breaches,
 )
 from audit.tiering import tier_reviews
@@ -53,18 +55,34 @@ def test_text_tier_ignores_untiered_cases() -> None:
     assert text_tier_breaches(CASES, AGENTS, tiers).collect().height == 0
 
 
-def test_log_vs_text_by_agent_and_hard_cases_logged_easy() -> None:
+def test_log_vs_text_by_agent_and_mismatched_cases() -> None:
     by_agent, hard = log_vs_text(CASES, _tiers(), REVIEWS)
     assert tuple(by_agent.columns) == LOG_VS_TEXT_COLUMNS
     assert by_agent.select("agent_id", "cases", "tiered", "mismatches",
                            "hard_logged_easy").rows() == [
         ("N1", 3, 3, 2, 1), ("S1", 2, 2, 1, 1)]
     assert by_agent["mismatch_share"].to_list() == [2 / 3, 1 / 2]
-    assert tuple(hard.columns) == HARD_LOGGED_EASY_COLUMNS
+    assert tuple(hard.columns) == MISMATCH_COLUMNS
+    # Every mismatch, the hard ones logged as easy (C1, C4) first.
     assert hard.select("case_id", "log_category", "text_tier").rows() == [
-        ("C1", "novice", "quality"), ("C4", "novice", "quality")]
+        ("C1", "novice", "quality"), ("C4", "novice", "quality"), ("C3", "quality", "service")]
     assert "13812345678" not in hard["review_text"][0]
     assert "138****5678" in hard["review_text"][0]
+
+
+def test_resolution_by_text_tier_counts_each_case_under_both_categories() -> None:
+    cohort = CASES.with_columns(is_eligible=pl.Series([True, True, True, True, False]),
+                                is_resolved=pl.Series([True, False, True, False, False]))
+    out = resolution_by_text_tier(cohort, _tiers()).collect()
+    assert tuple(out.columns) == BY_TEXT_TIER_COLUMNS
+    # logged: novice C1 C4, logistics C2, quality C3 C5; text: quality C1 C4 C5, logistics C2,
+    # service C3. C5 is not eligible.
+    assert out.select("category", "logged_cases", "logged_eligible", "logged_resolved",
+                      "text_cases", "text_eligible", "text_resolved").rows() == [
+        ("novice", 2, 2, 1, 0, 0, 0), ("logistics", 1, 1, 0, 1, 1, 0),
+        ("service", 0, 0, 0, 1, 1, 1), ("quality", 2, 1, 1, 3, 2, 1)]
+    assert out["logged_rate"].to_list() == [0.5, 0.0, None, 1.0]
+    assert out["text_rate"].to_list() == [None, 0.0, 1.0, 0.5]
 
 
 def test_resolution_views_carry_log_vs_text_on_the_demo(demo_dir, tmp_path) -> None:

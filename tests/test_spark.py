@@ -23,6 +23,7 @@ if shutil.which("java") is None and not Path(__import__("os").environ.get(
                 allow_module_level=True)
 
 from audit.data.dataset import load_dataset  # noqa: E402
+from audit.data.outputs import safe_frame  # noqa: E402
 from audit.spark.engine import collect, last_activity, run_per_shop  # noqa: E402
 from audit.spark.jobs import JOBS, Params, output_schemas  # noqa: E402
 from audit.spark.tables import read_dataset  # noqa: E402
@@ -74,7 +75,8 @@ def _embedded(data: Path, as_of, shops: list[str]) -> dict[str, pl.DataFrame]:
                   "conditional_evidence": run.views.conditional_evidence,
                   "impact_summary": imp.summary, "event_study": imp.event_study}
         tables.update({f.removesuffix(".csv"): getattr(res, k) for k, f in OUTPUT_FILES.items()})
-        for name, frame in tables.items():
+        for name, table_ in tables.items():
+            frame = safe_frame(table_, csv=False)  # as every output leaves the toolkit
             if "shop_id" not in frame.columns:
                 frame = frame.with_columns(shop_id=pl.lit(shop))
             out.setdefault(name, []).append(frame)

@@ -62,6 +62,11 @@ HARD_CASES = [
     ("ＫＤ太慢！！！！", "neutral", "logistics", {"logistics"}, set()),
     ("东西很好，很满意，五星", "neutral", "novice", set(), {"quality"}),
     ("快递太慢，而且客服态度很差", "negative", "service", {"logistics", "service"}, set()),
+    # A product name with an opinion character in it is not praise (快充 = fast charging).
+    ("快充头用了三天就坏了", "neutral", "quality", {"quality"}, {"logistics"}),
+    ("快递员送错地方了，东西都拆开了", "negative", "logistics", {"logistics"}, set()),
+    # Two complaints: both shown; the named cue (物流慢) outweighs aspect + opinion (质量 不咋地).
+    ("物流慢质量也不咋地", "negative", "logistics", {"logistics", "quality"}, set()),
 ]
 
 

@@ -90,8 +90,14 @@ def test_tier_exit_codes(tmp_path: Path) -> None:
     result = runner.invoke(app, ["tier", str(empty), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
-    assert "`reviews` is absent" in result.stderr
+    assert "no exports found" in result.stderr
     assert "Traceback" not in result.output
+    (empty / "cases.csv").write_text(
+        "case_id,review_id,agent_id,category,opened_at,closed_at,outcome\n", "utf-8")
+    result = runner.invoke(app, ["tier", str(empty), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "`reviews` is absent" in result.stderr
+    (empty / "cases.csv").unlink()
 
     broken = tmp_path / "broken"
     broken.mkdir()

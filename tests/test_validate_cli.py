@@ -62,10 +62,12 @@ def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_empty_folder_lists_everything_absent_exit_0(tmp_path: Path) -> None:
+def test_empty_folder_is_an_error_exit_2(tmp_path: Path) -> None:
+    """Nothing to validate is no "all valid" (issue 16): one line, exit 2."""
     result = runner.invoke(app, ["validate", str(tmp_path)])
-    assert result.exit_code == 0
-    assert result.stdout.count("absent") == 7
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "no exports found" in result.stderr
 
 
 def test_blank_rows_are_reported_not_quarantined(tmp_path: Path) -> None:

@@ -25,3 +25,10 @@ class AnalysisFailed(AuditError):
 
     Never caught to show "n/a": a bug in an analysis must fail the pack loudly.
     """
+
+
+class OutputError(AuditError):
+    """An output could not be written: one line naming the path; the CLI exits with code 2.
+
+    A read-only folder, a file where a folder should be, a full disk.
+    """

@@ -256,6 +256,10 @@ def _describe(df: pl.DataFrame, config: Any, positions: pl.Series) -> pl.DataFra
         if lo == 0 and hi is None:
             rule = f"{col}: negative value"
             reason = pl.format(f"{col}: {{}} is negative{tag}", value)
+        elif lo is None and hi is not None:
+            rule = f"{col}: absurdly large value"
+            shown = f"{int(hi):,}" if float(hi).is_integer() else f"{hi:,}"
+            reason = pl.format(f"{col}: {{}} is above the plausible limit {shown}{tag}", value)
         else:
             rule = f"{col}: out of range"
             reason = pl.format(f"{col}: {{}} is outside [{lo}, {hi}]{tag}", value)

@@ -32,7 +32,7 @@ from audit.data import exports, outputs
 from audit.data.schema import TABLES, empty_frame, table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
 #: Marker file of a snapshot folder.
@@ -186,6 +186,10 @@ def _load_exports(data_dir: Path) -> Dataset:
             continue
         valid[name], quarantine[name], reports[name] = _load_table(path, name, valid)
         tables[name] = valid[name].lazy()
+    if len(absent) == len(TABLES):
+        msg = (f"{data_dir}: no exports found (expected files named after the tables, such as "
+               f"reviews.csv or promises.xlsx: {', '.join(TABLES)})")
+        raise StructuralError(msg)
     return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
 
 
@@ -223,7 +227,9 @@ def _load_table(
             .sort(exports.ROW).select(cols))
     bad = (
         raw.frame.join(per_row, on=exports.ROW, how="inner").sort(exports.ROW)
-        .select(pl.lit(raw.source_file).alias("source_file"), exports.SOURCE_ROW, "reasons", *cols)
+        .select(pl.col(exports.SOURCE_FILE) if exports.SOURCE_FILE in raw.frame.columns
+                else pl.lit(raw.source_file).alias(exports.SOURCE_FILE),
+                exports.SOURCE_ROW, "reasons", *cols)
     )
     top = (
         problems.unique([exports.ROW, "rule"]).group_by("rule").len()
@@ -242,17 +248,23 @@ def _load_table(
     return good, bad, report
 
 
-def row_stage(raw: exports.RawExport) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+def row_stage(raw: exports.RawExport, after_export: Callable[[pl.DataFrame], pl.DataFrame]
+              | None = None) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The checks that need one row alone: parsing and the table's contract.
 
     Returns the typed rows (with ``__row``), their problems (``__row``, column, rule, reason)
     and notes. Shared with the Spark engine, which runs it on each partition (rows of one key
-    in one partition, so the contract's uniqueness rules see every duplicate).
+    in one partition, so the contract's uniqueness rules see every duplicate) and passes
+    ``after_export`` (the dates after the export's own date, per source file of the partition).
     """
     from audit.data import contracts  # GX is imported there, lazily: snapshots never pay for it
 
     notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
+    notes += raw.notes
     df, unreadable = exports.parse_table(raw.frame, raw.table)
+    late = (after_export(df) if after_export is not None
+            else exports.after_export_date(df, raw.table, raw.exported_on))
+    unreadable = pl.concat([raw.problems, unreadable, late])
     row_problems = contracts.check_rows(df, raw.table, source_file=raw.source_file)
     # An unreadable required cell is null after parsing, so the contract also calls it
     # missing; the "cannot read" reason is the useful one, keep only that.
@@ -279,12 +291,14 @@ def _empty_quarantine(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
+def write_quarantine(ds: Dataset, out_dir: Path | str, *, for_owner: bool = False
+                     ) -> list[Path]:
     """Write each present table's quarantined rows to ``out_dir/quarantine/<table>.csv``.
 
-    The files are for the data owner to fix the export, so values are written as they were
-    read (buyer ids are NOT masked here, unlike every report). Tables without quarantined
-    rows get a header-only file, so an old file never lingers.
+    Buyers are masked as in every output, except with ``for_owner`` (``review-audit
+    validate``, run by the data owner to fix the export: values as they were read). Formula
+    text is neutralised either way (:func:`audit.data.outputs.safe_frame`). Tables without
+    quarantined rows get a header-only file, so an old file never lingers.
 
     Returns
     -------
@@ -297,7 +311,8 @@ def write_quarantine(ds: Dataset, out_dir: Path | str) -> list[Path]:
         if name in ds.absent:
             continue
         path = folder / f"{name}.csv"
-        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path)
+        outputs.write_csv(ds.quarantine.get(name, _empty_quarantine(name)), path,
+                          mask=not for_owner)
         written.append(path)
     return written
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -77,15 +78,24 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
     tables = {name: df for part in parts.values() for name, df in part.tables.items()}
     # Planted last, from its own stream: the hard cases logged as easy ones (issue 11). The
     # simulation above ran on the true categories; only the written log is wrong.
+    true_cases = tables["cases"]
     tables["cases"], mislabelled = mislabel.plant_mislabels(
-        _rng(spec, "mislabel"), tables["cases"], tables["reviews"], tables["agents"])
+        _rng(spec, "mislabel"), true_cases, tables["agents"])
+    log.truth["protocol_breaches"] = mislabel.routing_truth(
+        log.truth["protocol_breaches"], true_cases, tables["cases"], tables["agents"])
+    log.facts["breaches"] = dict(
+        log.truth["protocol_breaches"].group_by("check").len().sort("check").iter_rows())
     missing = [t for t in TABLES if t not in tables]
     if missing:
         msg = f"demo parts produced no table for: {', '.join(missing)}"
         raise RuntimeError(msg)
     out_dir = Path(out_dir)
+    # Each export is dated its export day (the file's modification time), as a real export
+    # would be: the reader quarantines anything dated after it.
+    exported = datetime.combine(period.export_date, time(23, 59)).timestamp()
     for name in TABLES:
-        outputs.write_csv(tables[name], out_dir / f"{name}.csv")
+        outputs.write_csv(tables[name], out_dir / f"{name}.csv", mask=False)
+        os.utime(out_dir / f"{name}.csv", (exported, exported))
     truth_dir = out_dir / "truth"
     facts: dict[str, object] = {
         "spec": asdict(spec),
@@ -96,11 +106,11 @@ def generate_demo(out_dir: Path, spec: DemoSpec | None = None) -> dict[str, int]
             "as_of": period.as_of.isoformat(),
         },
     }
-    outputs.write_csv(the_world.items, truth_dir / "items.csv")
-    outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv")
+    outputs.write_csv(the_world.items, truth_dir / "items.csv", mask=False)
+    outputs.write_csv(mislabelled, truth_dir / "mislabelled_cases.csv", mask=False)
     for part_name, part in parts.items():
         for name, df in part.truth.items():
-            outputs.write_csv(df, truth_dir / f"{name}.csv")
+            outputs.write_csv(df, truth_dir / f"{name}.csv", mask=False)
         if part.facts:
             facts[part_name] = part.facts
     outputs.write_json(facts, truth_dir / "facts.json")

@@ -130,20 +130,20 @@ _TITLE_WORDS = (
 _REVIEW: dict[str, tuple[str, ...]] = {
     "logistics": (
         "快递太慢了，等了{n}天才到。",
-        "物流好几天不更新，问客服也说不清楚。",
+        "物流信息不更新，等了{n}天还没收到。",
         "快递员态度很差，电话不接直接扔驿站。",
         "外包装压扁了，{p}有磕碰。",
-        "说好的顺丰结果发的别的快递，慢死了。",
-        "快递送错地方，自己跑了两公里去拿。",
-        "盒子破了，里面的{p}都露出来了。",
-        "催了三次物流才动。",
+        "说好的顺丰结果发的别的快递，物流慢死了。",
+        "快递不送货上门，让我自己去取。",
+        "快递盒子破损，里面的{p}都露出来了。",
+        "物流太慢，{n}天了才动。",
     ),
     "quality": (
         "质量一般，和图片差距很大。",
         "{p}用了{n}天就坏了。",
         "做工粗糙，线头很多。",
         "尺寸偏小，根本用不了。",
-        "有一股很大的味道，散了几天还有。",
+        "有一股很大的异味，散了几天还有。",
         "怀疑不是正品，和专柜的不一样。",
         "颜色和描述不符，色差严重。",
         "材质很薄，感觉一洗就坏。",
@@ -155,32 +155,32 @@ _REVIEW: dict[str, tuple[str, ...]] = {
         "缺货也不提前说，等了好久。",
         "申请退换客服一直不处理。",
         "下单后才说没货，让我换别的。",
-        "问尺码客服乱推荐，结果不合适。",
+        "客服爱理不理，问什么都敷衍。",
         "发货太慢了，别家都是当天发。",
     ),
     "novice": (
-        "东西还行吧。",
-        "还没用，先评价了。",
-        "挺好的，就是觉得一般般。",
+        "东西挺好的。",
+        "还没用，看着挺好的。",
+        "挺好的，和描述一样。",
         "收到了，{p}还可以。",
-        "和想象的差不多。",
-        "包装还行，东西也凑合。",
-        "第一次网购，不太会评价。",
+        "和想象的一样，挺满意。",
+        "包装很好，东西也不错。",
+        "第一次网购，不太会评价，东西很好。",
     ),
     "wrong_item": (
         "发错颜色了，我要的不是这个。",
         "少发了一件，{p}只到了一个。",
         "尺码发错了，要M发了L。",
-        "收到的款式和下单的不一样。",
-        "配件少了，说明书也没有。",
+        "发来的是别的款式，和下单的不一样。",
+        "少发了配件，说明书也没有。",
     ),
     "buyer": (
-        "买完第二天就降价了，心里不舒服。",
-        "不喜欢，和想要的感觉不一样。",
-        "家里人说不好看。",
+        "自己没看清尺寸，心里不舒服。",
+        "是我自己的原因，不喜欢这个感觉。",
+        "买错了颜色，家里人说不好看。",
         "心情不好，不想多说。",
-        "冲动消费了，{p}用不上。",
-        "别人家更便宜。",
+        "冲动消费了，自己的问题，{p}用不上。",
+        "手滑拍错了型号，不怪卖家。",
     ),
     "fraud": (
         "假货！不赔偿就一直差评。",
@@ -192,6 +192,9 @@ _REVIEW: dict[str, tuple[str, ...]] = {
 }
 _REVIEW_TAIL_NEGATIVE = ("差评！", "不推荐。", "很失望。", "再也不买了。", "大家慎重。", "")
 _REVIEW_TAIL_NEUTRAL = ("给个中评。", "一般吧。", "凑合用。", "中评，希望改进。", "")
+#: A novice buyer says it is fine and rates low by habit (DOMAIN.md, intake and tiering): the
+#: complaint-like tails above would contradict the text, so the novice's tail names the rating.
+_REVIEW_TAIL_NOVICE = ("给个中评。", "习惯给中评。", "先给中评。", "随手评的。", "")
 
 _EXPLAIN_OPEN = (
     "亲，非常抱歉给您带来了不好的购物体验。",
@@ -267,6 +270,12 @@ def item_titles(rng: np.random.Generator, product_type: str, n: int) -> list[tup
     ]
 
 
+def _tails(category: str, rating: str) -> tuple[str, ...]:
+    if category == "novice":
+        return _REVIEW_TAIL_NOVICE
+    return _REVIEW_TAIL_NEGATIVE if rating == "negative" else _REVIEW_TAIL_NEUTRAL
+
+
 def review_texts(
     rng: np.random.Generator,
     categories: Sequence[str],
@@ -290,7 +299,7 @@ def review_texts(
             second = phrases[int(u[i, 2] * len(phrases))]
             if second != first:
                 text += second
-        tails = _REVIEW_TAIL_NEGATIVE if rating == "negative" else _REVIEW_TAIL_NEUTRAL
+        tails = _tails(cat, rating)
         text += tails[int(u[i, 3] * len(tails))]
         out.append(text.format(n=nums[i], p=prod, m=money[i]))
     return out

@@ -19,8 +19,12 @@ the run stops with the notebook's name and the failing cell's error, and the unf
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +36,6 @@ import polars as pl
 
 from audit.core.errors import NotebookFailed, ParameterError
 from audit.core.labels import label
-from audit.core.masking import mask_buyers
 from audit.core.resources import shipped_folder
 from audit.data import outputs
 from audit.pack.analyses import analyse_month, save_month_views
@@ -151,7 +154,7 @@ def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
-            outputs.write_csv(mask_buyers(frame), path)
+            outputs.write_csv(frame, path)  # masked by the writer
             written.append(path)
     return written
 
@@ -233,22 +236,87 @@ def _skipped(ds: Dataset, lang: str) -> tuple[dict[str, list[str]], list[str]]:
     return skipped, notes
 
 
+#: File in a build folder naming the process that builds it (``host pid``): stale-build test.
+_OWNER = ".owner"
+#: A build folder of another machine (a shared drive) is stale after this long.
+_STALE_SECONDS = 24 * 3600
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _is_stale(folder: Path) -> bool:
+    """True when ``folder``'s builder is gone: killed (``kill -9``) or crashed mid-build."""
+    try:
+        host, pid = (folder / _OWNER).read_text("utf-8").split()
+        if host != socket.gethostname():
+            return time.time() - folder.stat().st_mtime > _STALE_SECONDS
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return time.time() - folder.stat().st_mtime > _STALE_SECONDS
+    return False
+
+
+def remove_stale_builds(out: Path, month: str) -> list[Path]:
+    """Remove what a killed run of ``month`` left in ``out``; running builds are left alone.
+
+    That is its build folder (raw snapshot included) and the earlier pack it was swapping out.
+    """
+    removed = []
+    for folder in sorted(out.glob(f".{month}.building-*")):
+        if folder.is_dir() and _is_stale(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if (out / month).is_dir():
+        for folder in sorted(out.glob(f".{month}.old-*")):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+class _Terminated(SystemExit):
+    """SIGTERM arrived: unwind (so the build folder is removed) and exit 143."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated(128 + signal.SIGTERM)
+
+
 class _Build:
-    """The hidden build folder beside the target: removed on failure, unless kept for debugging."""
+    """The hidden build folder beside the target: removed on failure, unless kept for debugging.
+
+    It is private (0700) while it holds the raw snapshot and gets the umask's permissions
+    (0755 under 022) when it becomes the pack, so colleagues on a shared drive can open it. A
+    SIGTERM unwinds the build like any error (the folder is removed); a ``kill -9`` leaves it,
+    and the next run of the month removes it (:func:`remove_stale_builds`).
+    """
 
     def __init__(self, params: PackParams) -> None:
         params.out.mkdir(parents=True, exist_ok=True)
+        remove_stale_builds(params.out, params.month)
         self.target = params.out / params.month
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{params.month}.building-", dir=params.out))
+        (self.tmp / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")
         self.done = False
+        self._sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            self._sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
 
     def keep_failed(self, out: Path, month: str) -> Path:
-        """Move the unfinished pack to ``OUT/MONTH.failed`` (its raw snapshot included)."""
+        """Move the unfinished pack to ``OUT/MONTH.failed`` (its raw snapshot included: 0700)."""
         self.done = True
+        (self.tmp / _OWNER).unlink(missing_ok=True)
         return _keep_failed(self.tmp, out, month)
 
     def finish(self) -> None:
-        """Swap the finished pack into place."""
+        """Open the pack to the umask's permissions and swap it into place."""
+        (self.tmp / _OWNER).unlink(missing_ok=True)
+        self.tmp.chmod(0o777 & ~_umask())
         _swap_into_place(self.tmp, self.target)
         self.done = True
 
@@ -256,6 +324,9 @@ class _Build:
         """Remove the build folder unless it became the pack or the failed pack."""
         if not self.done:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._sigterm is not None:
+            signal.signal(signal.SIGTERM, self._sigterm)
+            self._sigterm = None
 
 
 def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
@@ -401,7 +472,8 @@ def _finish(build: _Build, params: PackParams, ds: Dataset, clock: _Clock,
             runs: list[NotebookRun], began: float) -> PackResult:
     """Write the manifest and swap the pack into place."""
     result = PackResult(build.target, params, clock.steps, {r.name: r.seconds for r in runs})
-    outputs_written = sorted(p for p in build.tmp.rglob("*") if p.is_file())
+    outputs_written = sorted(p for p in build.tmp.rglob("*")
+                             if p.is_file() and p.name != _OWNER)
     parameters = {k: v for k, v in params.notebook_parameters(Path(), Path()).items()
                   if k not in {"data_dir", "views_dir"}}
     manifest = build_manifest(parameters=parameters, ds=ds, data_dir=params.data_dir,

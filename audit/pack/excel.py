@@ -6,7 +6,9 @@ masked in the views):
 - ``promises_to_chase.xlsx``: :attr:`audit.promises.views.PromiseViews.chase` (every broken or
   partly kept promise as of the audit date, of any month) and its per-agent summary;
 - ``protocol_breaches.xlsx``: :attr:`audit.resolution.views.ResolutionViews.breach_list`;
-- ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`.
+- ``unverified_claims.xlsx``: :attr:`audit.resolution.views.ResolutionViews.claim_list`;
+- ``log_vs_text.xlsx``: :attr:`audit.resolution.views.ResolutionViews.log_vs_text` (per agent)
+  and ``log_vs_text_cases`` (the cases whose logged category differs from the review text).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
     from audit.pack.headline import MonthViews
 
 #: Workbook file names, in the order the index lists them.
-WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims")
+WORKBOOKS: tuple[str, ...] = ("promises_to_chase", "protocol_breaches", "unverified_claims",
+                              "log_vs_text")
 
 
 def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
@@ -39,6 +42,8 @@ def action_sheets(views: MonthViews) -> dict[str, dict[str, pl.DataFrame]]:
     if views.resolution is not None:
         books["protocol_breaches"] = {"breaches": views.resolution.breach_list}
         books["unverified_claims"] = {"unverified": views.resolution.claim_list}
+        books["log_vs_text"] = {"by_agent": views.resolution.log_vs_text,
+                                "mismatches": views.resolution.log_vs_text_cases}
     return books
 
 
@@ -62,7 +67,9 @@ def write_action_lists(views: MonthViews, actions: Path, data: Path, *,
     csv_names = {("promises_to_chase", "promises"): "promises_to_chase",
                  ("promises_to_chase", "by_agent"): "promises_to_chase_by_agent",
                  ("protocol_breaches", "breaches"): "protocol_breaches",
-                 ("unverified_claims", "unverified"): "unverified_claims"}
+                 ("unverified_claims", "unverified"): "unverified_claims",
+                 ("log_vs_text", "by_agent"): "log_vs_text_by_agent",
+                 ("log_vs_text", "mismatches"): "log_vs_text_cases"}
     counts: dict[str, int] = {}
     for book, sheets in action_sheets(views).items():
         outputs.write_excel({label(f"sheet.{key}", lang): _localised(df, lang)

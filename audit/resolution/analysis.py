@@ -196,6 +196,7 @@ def analyse_resolution(
     as_of: datetime,
     sla_hours: float = 24.0,
     shop: str | None = None,
+    tiers: pl.LazyFrame | None = None,
 ) -> ResolutionAudit:
     """Resolution rates, mix-adjusted agent ratios, timeliness, protocol breaches, workload.
 
@@ -212,6 +213,9 @@ def analyse_resolution(
         First-contact policy, hours after the review.
     shop
         Only this shop_id (``None`` or ``""``: all shops).
+    tiers
+        The cohort reviews' text tiers (``audit.resolution.job.cohort_tiers``): the routing
+        check on the text tier (``text_tier``) joins the breaches; ``None``: it is not run.
 
     Returns
     -------
@@ -290,7 +294,8 @@ def analyse_resolution(
                      if shop else contacts)
     # The per-case checks and claims run on the cohort's rows only (details are built for the
     # reported cases alone); multiple_agents still sees every case of the buyer.
-    breaches = protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of)
+    breaches = protocol.breaches_from_facts(facts, cohort_facts, contacts, agents, as_of=as_of,
+                                            tiers=tiers)
     unverified = protocol.claims_from_facts(cohort_facts).sort("case_id")
     return ResolutionAudit(
         cases=cohort,
@@ -312,6 +317,7 @@ def resolution_headline(
     as_of: datetime,
     sla_hours: float = 24.0,
     shop: str | None = None,
+    tiers: pl.LazyFrame | None = None,
 ) -> dict[str, object]:
     """Summarise the month's resolution for the monthly index page, as plain Python values.
 
@@ -323,7 +329,7 @@ def resolution_headline(
         Cohort month, ``YYYY-MM``.
     as_of
         As in :func:`analyse_resolution` (e.g. ``Dataset.last_activity()``).
-    sla_hours, shop
+    sla_hours, shop, tiers
         As in :func:`analyse_resolution`.
 
     Returns
@@ -340,6 +346,7 @@ def resolution_headline(
     return audit_headline(analyse_resolution(
         tables["reviews"], tables["cases"], tables["contacts"], tables["agents"],
         month_start=month_start, month_end=month_end, as_of=as_of, sla_hours=sla_hours, shop=shop,
+        tiers=tiers,
     ))
 
 

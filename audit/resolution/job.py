@@ -7,7 +7,6 @@ is what the CLI and a notebook opened on its own call; :func:`run_resolution` wr
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +35,9 @@ OUTPUT_FILES: dict[str, str] = {
     "unverified": "unverified_claims.csv",
     "workload": "resolution_workload.csv",
     "backlog": "resolution_backlog.csv",
+    "log_vs_text": "log_vs_text_by_agent.csv",
+    "log_vs_text_cases": "log_vs_text_cases.csv",
+    "by_text_tier": "resolution_by_text_tier.csv",
 }
 REQUIRED_TABLES: tuple[str, ...] = ("reviews", "cases", "contacts", "agents")
 
@@ -66,29 +68,27 @@ def analyse(tables: Mapping[str, pl.LazyFrame], *, month: str, as_of: datetime,
     from audit.core.dates import parse_month
 
     month_start, month_end = parse_month(month)
+    tiers = cohort_tiers(tables, month_start=month_start, month_end=month_end, as_of=as_of,
+                         shop=shop or None)
     audit = analyse_resolution(
         tables["reviews"], tables["cases"], tables["contacts"], tables["agents"],
         month_start=month_start, month_end=month_end, as_of=as_of,
-        sla_hours=check_sla(sla_hours), shop=shop or None,
+        sla_hours=check_sla(sla_hours), shop=shop or None, tiers=tiers,
     )
-    views = resolution_views(audit, tables, month=month, as_of=as_of)
-    by_agent, _ = cohort_log_vs_text(tables, month_start=month_start, month_end=month_end,
-                                     as_of=as_of, shop=shop or None)
-    return ResolutionRun(dataclasses.replace(views, log_vs_text=by_agent), as_of)
+    return ResolutionRun(resolution_views(audit, tables, month=month, as_of=as_of, tiers=tiers),
+                         as_of)
 
 
-def cohort_log_vs_text(tables: Mapping[str, pl.LazyFrame], *, month_start: date,
-                       month_end: date, as_of: datetime, shop: str | None = None
-                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Log vs text (per agent, hard cases logged easy) over the month's cohort of cases.
+def cohort_tiers(tables: Mapping[str, pl.LazyFrame], *, month_start: date, month_end: date,
+                 as_of: datetime, shop: str | None = None) -> pl.LazyFrame:
+    """The text tier of every neutral/negative review posted in the month (by ``as_of``).
 
-    :func:`audit.resolution.text_tier.log_vs_text` on the cases of reviews posted in the month
-    (by ``as_of``, of ``shop``), each review tiered from its own text (``audit.tiering``).
+    ``audit.tiering.tier_reviews`` on the cohort's reviews, collected once (the breaches and
+    the log-vs-text views both read it): review_id, tier, tiers, confidence, evidence.
     """
     import polars as pl
 
     from audit.core.shops import for_shop
-    from audit.resolution.text_tier import log_vs_text
     from audit.tiering import IN_SCOPE_RATINGS, tier_reviews
 
     reviews = for_shop(tables["reviews"], shop).filter(
@@ -96,10 +96,9 @@ def cohort_log_vs_text(tables: Mapping[str, pl.LazyFrame], *, month_start: date,
         pl.col("reviewed_at").dt.date().is_between(month_start, month_end, closed="both"),
         pl.col("rating").is_in(IN_SCOPE_RATINGS),
     )
-    tiers = tier_reviews(
-        reviews.select("review_id", "rating", pl.col("review_text").alias("text")))
-    cases = tables["cases"].join(reviews.select("review_id"), on="review_id", how="semi")
-    return log_vs_text(cases, tiers, reviews)
+    return tier_reviews(
+        reviews.select("review_id", "rating", pl.col("review_text").alias("text"))
+    ).collect().lazy()
 
 
 def load_and_analyse(data_dir: Path | str, *, month: str, as_of: str | None = None,

@@ -27,6 +27,7 @@ Check = Literal[
     "novice_on_senior_category",
     "explanation_late",
     "explanation_too_long",
+    "text_tier",
 ]
 CHECKS: tuple[str, ...] = get_args(Check)
 
@@ -134,6 +135,7 @@ def detect_breaches(
     agents: pl.LazyFrame,
     *,
     as_of: datetime,
+    tiers: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Every protocol breach in the handling log: one row per (case_id, check).
 
@@ -145,6 +147,9 @@ def detect_breaches(
         of a buyer's cases. Restrict the result to a cohort afterwards.
     as_of
         Only contacts and explanations stamped at or before this instant are seen.
+    tiers
+        The reviews' text tiers (review_id, tier, evidence: ``audit.tiering``); when given, the
+        routing rule is also checked on them (check ``text_tier``). ``None``: not checked.
 
     Returns
     -------
@@ -152,7 +157,7 @@ def detect_breaches(
     case_id then check order.
     """
     facts = case_facts(reviews, cases, contacts, as_of=as_of)
-    return breaches_from_facts(facts, facts, contacts, agents, as_of=as_of)
+    return breaches_from_facts(facts, facts, contacts, agents, as_of=as_of, tiers=tiers)
 
 
 def breaches_from_facts(
@@ -162,6 +167,7 @@ def breaches_from_facts(
     agents: pl.LazyFrame,
     *,
     as_of: datetime,
+    tiers: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """The breach rows of the cases in ``target``, judged against all of ``facts``.
 
@@ -171,7 +177,7 @@ def breaches_from_facts(
     the buyer in ``facts``. ``contacts`` is the raw log, read again only for the cases of
     buyers who breach ``multiple_agents`` (to list their agents). Sorted as
     :func:`sort_breaches` does, on the integer check order each part carries (no string
-    lookup over millions of rows).
+    lookup over millions of rows). ``tiers``: as in :func:`detect_breaches`.
     """
     parts = [
         _phone_too_early(target),
@@ -180,6 +186,8 @@ def breaches_from_facts(
         _novice_on_senior(target, agents),
         _explanation(target, as_of=as_of),
     ]
+    if tiers is not None:
+        parts.append(_text_tier(target, agents, tiers))
     return pl.concat(parts, how="vertical").sort("case_id", "_order").select(*BREACH_COLUMNS)
 
 
@@ -282,6 +290,14 @@ def _novice_on_senior(case_cols: pl.LazyFrame, agents: pl.LazyFrame) -> pl.LazyF
     )
     return hit.select("case_id", "agent_id", **_check("novice_on_senior_category"),
                       detail=detail)
+
+
+def _text_tier(case_cols: pl.LazyFrame, agents: pl.LazyFrame,
+               tiers: pl.LazyFrame) -> pl.LazyFrame:
+    from audit.resolution.text_tier import text_tier_breaches
+
+    return text_tier_breaches(case_cols, agents, tiers).select(
+        "case_id", "agent_id", **_check("text_tier"), detail="detail")
 
 
 def _explanation(facts: pl.LazyFrame, *, as_of: datetime) -> pl.LazyFrame:

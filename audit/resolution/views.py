@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from audit.resolution.analysis import ResolutionAudit
 
-View = Literal["agents", "categories", "breaches", "unverified", "workload"]
+View = Literal["agents", "categories", "breaches", "unverified", "workload", "log_vs_text",
+               "log_vs_text_cases", "by_text_tier"]
 VIEWS: tuple[str, ...] = get_args(View)
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "unverified": ("case_id", "agent_id", "claimed_outcome"),
     "workload": ("agent_id", "working_days", "cases_opened", "cases_per_working_day",
                  "resolutions", "resolutions_per_working_day", "contacts", "peak_day_cases"),
+    "log_vs_text": ("agent_id", "cases", "tiered", "mismatches", "mismatch_share",
+                    "hard_logged_easy"),
+    "log_vs_text_cases": ("case_id", "agent_id", "log_category", "text_tier", "evidence",
+                          "review_text"),
+    "by_text_tier": ("category", "logged_cases", "logged_eligible", "logged_rate", "text_cases",
+                     "text_eligible", "text_rate"),
 }
 _KINDS: dict[str, str] = {
     "rate": "pct", "share_within_sla": "pct",
@@ -42,6 +49,7 @@ _KINDS: dict[str, str] = {
     "median_hours_to_case_opened": "hours",
     "mix_adjusted_ratio": "ratio", "shrunk_ratio": "ratio", "expected": "ratio",
     "cases_per_working_day": "ratio", "resolutions_per_working_day": "ratio",
+    "mismatch_share": "pct", "logged_rate": "pct", "text_rate": "pct",
 }
 
 
@@ -53,7 +61,7 @@ def display_frame(df: pl.DataFrame, view: str, *, lang: str = "en") -> pl.DataFr
     df
         A collected frame of :class:`audit.resolution.ResolutionAudit` (``by_agent`` for
         ``agents``, ``by_category`` for ``categories``, ``breaches``, ``unverified``,
-        ``workload``).
+        ``workload``; ``log_vs_text``, ``log_vs_text_cases``, ``by_text_tier``).
     view
         Which preset of columns to show (``VIEWS``).
     lang
@@ -171,19 +179,31 @@ class ResolutionViews:
     backlog: pl.DataFrame
     breach_list: pl.DataFrame
     claim_list: pl.DataFrame
-    #: Log vs text (issue 11), per agent: ``audit.resolution.text_tier.log_vs_text``; set by
-    #: ``audit.resolution.job.analyse`` (empty when built without it).
+    #: Log vs text (issue 11; empty when built without the text tiers): per agent and the
+    #: mismatched cases (``audit.resolution.text_tier.log_vs_text_plans``), and resolution by
+    #: category on the logged category beside the text tier (``resolution_by_text_tier``).
     log_vs_text: pl.DataFrame = field(default_factory=pl.DataFrame)
+    log_vs_text_cases: pl.DataFrame = field(default_factory=pl.DataFrame)
+    by_text_tier: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def resolution_views(audit: ResolutionAudit, tables: Mapping[str, pl.LazyFrame], *, month: str,
-                     as_of: datetime) -> ResolutionViews:
-    """Collect every view of ``audit`` in one pass (shared sub-plans run once)."""
+                     as_of: datetime, tiers: pl.LazyFrame | None = None) -> ResolutionViews:
+    """Collect every view of ``audit`` in one pass (shared sub-plans run once).
+
+    ``tiers``: the cohort reviews' text tiers (``audit.resolution.job.cohort_tiers``); without
+    them the log-vs-text views are empty.
+    """
     from audit.resolution.analysis import audit_headline
 
     names = ["by_agent", "by_category", "by_agent_category", "breaches", "unverified",
              "workload", "backlog"]
-    frames = pl.collect_all([*(getattr(audit, n) for n in names), breach_list(audit, tables),
-                             claim_list(audit, tables)])
-    return ResolutionViews(month, f"{as_of:%Y-%m-%d}", audit_headline(audit),
-                           *(mask_buyers(f) for f in frames))
+    plans = [*(getattr(audit, n) for n in names), breach_list(audit, tables),
+             claim_list(audit, tables)]
+    if tiers is not None:
+        from audit.resolution.text_tier import log_vs_text_plans, resolution_by_text_tier
+
+        plans += [*log_vs_text_plans(audit.cases, tiers, tables["reviews"]),
+                  resolution_by_text_tier(audit.cases, tiers)]
+    frames = [mask_buyers(f) for f in pl.collect_all(plans)]
+    return ResolutionViews(month, f"{as_of:%Y-%m-%d}", audit_headline(audit), *frames)

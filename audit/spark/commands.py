@@ -42,7 +42,7 @@ def validate(data_dir: Path | str, out: Path | str | None, *, master: str | None
 
     ds = read_dataset(spark_session(master), data_dir)
     if out is not None:
-        write_quarantine(ds, out)
+        write_quarantine(ds, out, for_owner=True)
     return ds
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from audit.data import outputs
 from audit.data.dataset import ACTIVITY_COLUMNS
 from audit.data.schema import TABLES, table
 from audit.spark.arrow import arrow_schema, spark_schema, to_arrow, to_polars
@@ -67,7 +68,9 @@ def shop_worker(jobs: tuple[str, ...], params: Params, agents: pl.DataFrame,
     tables["agents"] = agents
     shop = batch.column("shop_id")[0].as_py()
     stacked = []
-    for name, frame in run_shop(jobs, tables, params).items():
+    for name, table_ in run_shop(jobs, tables, params).items():
+        # As every embedded output: buyers masked, no cell a formula (audit.data.outputs).
+        frame = outputs.safe_frame(table_, csv=False)
         stacked.append(frame.select(
             pl.lit(name).alias(_TAG), pl.lit(shop).alias("shop_id"),
             *[pl.col(c).alias(f"{name}{_SEP}{c}") for c in frame.columns]))

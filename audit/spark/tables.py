@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-_FILE, _LINE, _BLANK = "_source_file", "_source_row", "_blank_rows"
+_FILE, _LINE, _BLANK, _DAY = "_source_file", "_source_row", "_blank_rows", "_exported_on"
 _REASONS, _RULES, _RAW = "_reasons", "_rules", "raw__"
 #: How a table's rows reach the per-shop pass: tables without shop_id get it from their parent.
 SHOP_FROM: dict[str, tuple[str, str]] = {
@@ -82,7 +82,8 @@ def _raw(spark: SparkSession, data_dir: Path, path: Path, name: str) -> DataFram
     relative = F.regexp_replace(F.col("_metadata.file_path"), r"^file:(//)?/", "file:/")
     cols = [F.col(f"`{c}`") for c in df.columns]
     return df.select(*cols, F.replace(relative, F.lit(prefix), F.lit("")).alias(_FILE),
-                     (F.col("_metadata.row_index") + 1).alias(_LINE))
+                     (F.col("_metadata.row_index") + 1).alias(_LINE),
+                     F.to_date(F.col("_metadata.file_modification_time")).alias(_DAY))
 
 
 def _checked_schema(name: str) -> pl.Schema:
@@ -108,14 +109,22 @@ def check_partition(name: str, target: pa.Schema, batches: Iterator[pa.RecordBat
     if not got or sum(b.num_rows for b in got) == 0:
         return
     df = pl.from_arrow(pa.Table.from_batches(got))
-    source = df.select(_FILE, _LINE)
-    raw = exports.frame_export(exports.as_text(df.drop(_FILE, _LINE)),
-                               pl.int_range(pl.len(), dtype=pl.Int64), name, name)
-    typed, problems, _ = row_stage(raw)
+    source = df.select(_FILE, _LINE, _DAY)
+    raw = exports.frame_export(exports.as_text(df.drop(_FILE, _LINE, _DAY)),
+                               pl.Series(range(df.height), dtype=pl.Int64), name, name)
+    position = raw.frame[exports.SOURCE_ROW]
+    day = source[_DAY].gather(position)
+
+    def after_export(typed: pl.DataFrame) -> pl.DataFrame:
+        # Each source file against its own date (the file's modification day, as embedded).
+        return pl.concat([exports.after_export_date(typed.filter(day == d), name, d)
+                          for d in day.unique().to_list()]
+                         or [pl.DataFrame(schema=exports.PROBLEM_SCHEMA)])
+
+    typed, problems, _ = row_stage(raw, after_export)
     per_row = (problems.group_by(exports.ROW, maintain_order=True)
                .agg(pl.col("reason").unique(maintain_order=True).alias(_REASONS),
                     pl.col("rule").unique(maintain_order=True).alias(_RULES)))
-    position = raw.frame[exports.SOURCE_ROW]
     cols = list(table(name).schema)
     out = (
         typed.with_columns(source[_FILE].gather(position), source[_LINE].gather(position),
@@ -198,9 +207,9 @@ def read_dataset(spark: SparkSession, data_dir: Path | str, *, require: tuple[st
 
 def _check_columns(raw: DataFrame, name: str, path: Path) -> list[str]:
     """The reader's header rules on the dataset's columns, on the driver (one line on error)."""
-    columns = [c for c in raw.columns if c not in (_FILE, _LINE)]
+    columns = [c for c in raw.columns if c not in (_FILE, _LINE, _DAY)]
     probe = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
-    got = exports.frame_export(probe, pl.int_range(pl.len()), name, path.name)
+    got = exports.frame_export(probe, pl.Series([], dtype=pl.Int64), name, path.name)
     return [f"ignored columns: {', '.join(got.ignored_columns)}"] if got.ignored_columns else []
 
 
@@ -231,15 +240,24 @@ def with_shop(tables: dict[str, DataFrame]) -> dict[str, DataFrame]:
     return out
 
 
-def write_quarantine(ds: SparkDataset, out_dir: Path | str) -> list[Path]:
+def write_quarantine(ds: SparkDataset, out_dir: Path | str, *, for_owner: bool = False
+                     ) -> list[Path]:
     """Each present table's quarantined rows as a Parquet dataset ``OUT/quarantine/<table>/``.
 
-    Partitioned by the source file they came from, so a data owner finds a file's bad rows
-    (values as read, not masked: as ``audit.data.dataset.write_quarantine``).
+    Partitioned by the source file they came from, so a data owner finds a file's bad rows.
+    Buyers masked and formulas neutralised as in ``audit.data.dataset.write_quarantine``,
+    except with ``for_owner`` (``validate``: values as read, to fix the export).
     """
+    from audit.data.outputs import safe_frame
+
     written = []
     for name, frame in ds.quarantine.items():
         path = Path(out_dir) / "quarantine" / name
+        if not for_owner:
+            target = arrow_schema(frame.schema)
+            frame = frame.mapInArrow(lambda it, t=target: (
+                b for batch in it for b in to_arrow(
+                    safe_frame(pl.from_arrow(batch), csv=False), t).to_batches()), frame.schema)
         frame.withColumn("source", frame["source_file"]).write.mode("overwrite").partitionBy(
             "source").parquet(str(path))
         written.append(path)
