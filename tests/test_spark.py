@@ -84,7 +84,11 @@ def _embedded(data: Path, as_of, shops: list[str]) -> dict[str, pl.DataFrame]:
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort(pl.all(), nulls_last=True)
+    """Rows in one order: ids, statuses and counts first (exact), floats last (they may differ
+    in the last bits, which must not reorder rows)."""
+    exact = [c for c, d in frame.schema.items() if not d.is_float()]
+    floats = [c for c, d in frame.schema.items() if d.is_float()]
+    return frame.sort([*exact, *floats], nulls_last=True)
 
 
 def _assert_identical(spark, spark_dir: Path, embedded_dir: Path) -> dict[str, int]:
