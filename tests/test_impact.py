@@ -15,9 +15,11 @@ from audit.demo import handling, sales, world
 from audit.demo.generate import DemoSpec, _rng
 from audit.impact.analysis import (
     EVENT_STUDY_COLUMNS,
+    STACKED,
     SUMMARY_COLUMNS,
     THIN,
     estimate_impact,
+    headline_rows,
     impact_headline,
 )
 from audit.impact.views import summary_lines
@@ -33,9 +35,11 @@ def _parts(seed: int, *, effect: bool, months: int = 3, shops: int = 3):
     return log.tables["reviews"], panel.tables["sales_daily"], panel.facts
 
 
-def _row(result, event: str, metric: str) -> dict:
-    return result.summary.filter(pl.col("event") == event, pl.col("metric") == metric).row(
-        0, named=True)
+def _row(result, event: str, metric: str, *, design: str | None = None) -> dict:
+    """The headline (whole-panel) row of (event, metric), or the row of ``design``."""
+    s = result.summary
+    s = headline_rows(s) if design is None else s.filter(pl.col("design") == design)
+    return s.filter(pl.col("event") == event, pl.col("metric") == metric).row(0, named=True)
 
 
 # --- an independent small computation -----------------------------------------------------
@@ -76,6 +80,7 @@ def test_estimate_matches_hand_computed_ratio_did():
     ], schema_overrides={"revised_rating": pl.String, "revised_at": pl.Datetime("us"),
                          "removed_at": pl.Datetime("us"), "explained_at": pl.Datetime("us")})
     got = estimate_impact(sales_df, reviews, events=["explanation"], window=w, n_boot=50,
+                          max_half_width=float("inf"),  # the arithmetic, not the verdict
                           min_items=1, adjust=False)
 
     def day(it: str, d: date) -> dict:
@@ -103,7 +108,7 @@ def test_estimate_matches_hand_computed_ratio_did():
             c_num += num / v_pre / len(controls)
             c_den += den / v_pre / len(controls)
     expected = 100 * ((t_num / t_den) / (c_num / c_den) - 1)
-    row = _row(got, "explanation", "conversion")
+    row = _row(got, "explanation", "conversion", design=STACKED)
     assert row["estimate_pct"] == pytest.approx(expected, abs=1e-3)
     assert (row["n_treated"], row["n_control"]) == (2, 3)
     # The naive number is the treated units' own post/pre conversion, pooled.
@@ -131,10 +136,15 @@ def test_output_columns_and_thin_verdict():
     got = estimate_impact(sales_df.lazy(), reviews.lazy(), window=3, n_boot=20)
     assert tuple(got.summary.columns) == SUMMARY_COLUMNS
     assert tuple(got.event_study.columns) == EVENT_STUDY_COLUMNS
-    assert got.summary.height == 8  # 2 events x 4 metrics
-    assert set(got.summary["verdict"]) == {THIN}  # 1 treated item < 20: no number shown
-    assert got.summary["estimate_pct"].null_count() == 8
-    assert got.event_study.filter(pl.col("event") == "explanation").height == 4 * 7
+    # Per event: 4 metrics x (panel + stacked), and for conversion the per-explanation
+    # estimand and the first / later split.
+    assert got.summary.height == 2 * (4 * 2 + 3)
+    # One treated item: the panel's interval is not defined (a single item carries the effect),
+    # the stacked bootstrap has < 20 items; no number is shown.
+    assert set(got.summary["verdict"]) == {THIN}
+    assert got.summary["estimate_pct"].null_count() == 22
+    # Panel: 5 fits x (7 leads + days 0..3); stacked: 4 metrics x days -3..3.
+    assert got.event_study.filter(pl.col("event") == "explanation").height == 5 * 11 + 4 * 7
     assert any("too thin to answer" in line for line in summary_lines(got))
 
 
@@ -164,8 +174,11 @@ def test_known_lift_is_covered_and_excludes_zero(demo_result):
     assert row["ci_low_pct"] <= truth <= row["ci_high_pct"]
     assert row["ci_low_pct"] > 0
     assert row["verdict"] == "lift"
-    assert row["n_treated"] >= 100
-    assert row["n_control"] >= 100
+    assert row["n_treated"] >= 100  # items with an explanation (the demo explains on all)
+    stacked = _row(result, "explanation", "conversion", design=STACKED)
+    assert stacked["ci_low_pct"] <= truth <= stacked["ci_high_pct"]
+    assert stacked["verdict"] == "lift"  # the robustness row agrees
+    assert stacked["n_control"] >= 100
 
 
 def test_traffic_is_not_moved(demo_result):
@@ -202,7 +215,13 @@ def test_placebo_and_pretrend_are_quiet(demo_result):
 
 def test_event_study_days_and_leads(demo_result):
     result, _ = demo_result
-    es = result.event_study.filter(pl.col("event") == "explanation",
+    es = headline_rows(result.event_study).filter(pl.col("event") == "explanation",
+                                                  pl.col("metric") == "conversion")
+    assert es["day"].to_list() == list(range(-7, 15))  # 7 daily leads, days 0..window
+    assert es["ci_low_pct"].null_count() == 0
+    assert (es["ci_low_pct"] <= es["estimate_pct"]).all()
+    assert (es["estimate_pct"] <= es["ci_high_pct"]).all()
+    es = result.event_study.filter(pl.col("event") == "explanation", pl.col("design") == STACKED,
                                    pl.col("metric") == "conversion")
     assert es["day"].to_list() == list(range(-14, 15))
     assert (es["ci_low_pct"] <= es["estimate_pct"]).all()
@@ -304,6 +323,10 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert "Traffic (visitors) moved too" in text
     thin = result.summary.with_columns(verdict=pl.lit(THIN))
     assert verdict_text(result._replace(summary=thin)).startswith("**Too thin to answer.**")
+    assert "weighted by the shop's orders" in text  # the estimand is said, with its alternative
+    assert "Counting each event equally instead: +" in text
+    assert "Sensitivity:" in text
+    assert "same-day matched comparison" in text
     table = display_summary(result, lang="zh")
-    assert table.height == 8
+    assert table.height == result.summary.height == 22
     assert "转化率" in table["metric"].to_list()

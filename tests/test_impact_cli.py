@@ -21,8 +21,15 @@ def test_impact_writes_both_files_with_exact_columns(demo_dir, tmp_path):
     assert tuple(summary.columns) == SUMMARY_COLUMNS
     assert tuple(study.columns) == EVENT_STUDY_COLUMNS
     assert summary["event"].unique().to_list() == ["explanation"]
-    assert sorted(summary["metric"]) == ["conversion", "orders", "review_page_views", "visitors"]
-    assert study["day"].min() == -10
+    assert sorted(summary["metric"].unique()) == ["conversion", "orders", "review_page_views",
+                                                  "visitors"]
+    assert sorted(summary["design"].unique()) == ["panel", "stacked"]
+    assert set(summary.filter(pl.col("metric") == "conversion")["estimand"]) == {
+        "orders-weighted", "per-explanation", "matched units"}
+    assert sorted(summary.filter(pl.col("metric") == "conversion")["group"]) == [
+        "all", "all", "all", "first", "later"]
+    assert study.filter(pl.col("design") == "stacked")["day"].min() == -10
+    assert study.filter(pl.col("design") == "panel")["day"].min() == -7
     assert study["day"].max() == 10
     assert "naive before/after" in res.output
     assert "verdict" in res.output

@@ -203,6 +203,33 @@ def _by_hand(rows, as_of):
     return agent
 
 
+def _glm_ratios(rows, as_of) -> dict[str, float]:
+    """exp(agent effect - case-weighted mean) from statsmodels on the informative cells."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    recs = []
+    for r in rows:
+        deadline = r["reviewed_at"] + 30 * DAY
+        rev = r.get("revised_at")
+        if deadline > as_of and not (rev is not None and rev <= deadline and rev <= as_of):
+            continue  # still open
+        y = float(rev is not None and rev <= deadline and rev <= as_of)
+        recs.append({"cell": f"{r['shop_id']}|{r['category']}", "agent": r["agent_id"], "y": y})
+    df = pd.DataFrame(recs)
+    stat = df.groupby("cell").agg(m=("y", "mean"), k=("agent", "nunique"))
+    keep = stat[(stat.m > 0) & (stat.m < 1) & (stat.k > 1)].index
+    df = df[df.cell.isin(keep)]
+    x = pd.get_dummies(df[["cell", "agent"]], drop_first=False).astype(float)
+    agents = sorted(df.agent.unique())
+    x = x.drop(columns=f"agent_{agents[0]}")
+    fit = sm.GLM(df.y.to_numpy(), x.to_numpy(), family=sm.families.Poisson()).fit()
+    coef = dict(zip(x.columns, fit.params, strict=True))
+    b = np.array([coef.get(f"agent_{a}", 0.0) for a in agents])
+    n = df.agent.value_counts().reindex(agents).to_numpy(float)
+    return dict(zip(agents, np.exp(b - np.sum(n * b) / n.sum()), strict=True))
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_counts_and_expected_match_a_computation_by_hand(seed):
     rows = _random_cohort(seed)
@@ -216,12 +243,12 @@ def test_counts_and_expected_match_a_computation_by_hand(seed):
         g = got[a]
         assert (g["cases"], g["eligible"], g["resolved"]) == (w["cases"], w["eligible"],
                                                               w["resolved"])
-        assert g["expected"] == pytest.approx(w["expected"], abs=1e-9)
-        assert g["mix_adjusted_ratio"] == pytest.approx(w["resolved"] / w["expected"], abs=1e-9)
+        # The mutually adjusted ratio (issue 14) against statsmodels' Poisson GLM with cell and
+        # agent dummies, centred on the case-weighted average agent of the fit.
+        assert g["mix_adjusted_ratio"] == pytest.approx(_glm_ratios(rows, as_of)[a], rel=1e-5)
+        assert g["expected"] * g["mix_adjusted_ratio"] == pytest.approx(w["resolved"])
         ci = stats.binomtest(w["resolved"], w["eligible"]).proportion_ci(method="wilson")
         assert (g["ci_low"], g["ci_high"]) == pytest.approx((ci.low, ci.high), abs=1e-9)
-    # Indirect standardisation is internally consistent: expected sums to observed overall.
-    assert out["by_agent"]["expected"].sum() == pytest.approx(out["by_agent"]["resolved"].sum())
     by_ac = out["by_agent_category"]
     assert by_ac.group_by("agent_id").agg(pl.col("expected").sum()).sort("agent_id")[
         "expected"].to_list() == pytest.approx(
@@ -251,8 +278,20 @@ def test_an_easy_mix_does_not_make_an_average_agent_look_good():
     rv, cs = one_to_one(rows)
     got = _run(rv, cs)["by_agent"].sort("agent_id")
     assert got["rate"].to_list() == pytest.approx([0.9, 0.3])
-    assert got["mix_adjusted_ratio"].to_list() == pytest.approx([1.0, 1.0])
-    assert got["shrunk_ratio"].to_list() == pytest.approx([1.0, 1.0])
+    # Each works a category nobody else does: there is nothing to compare them on (the old
+    # reference, the category's rate, was their own rate): no ratio, no rank.
+    assert got["mix_adjusted_ratio"].null_count() == 2
+    assert got["rank"].null_count() == 2
+    # A third agent on both categories at the categories' rates links them: all average.
+    for i in range(20):
+        rows.append({"category": "novice", "agent_id": "a3", "reviewed_at": R}
+                    | ({"removed_at": R + DAY} if i < 18 else {}))
+        rows.append({"category": "quality", "agent_id": "a3", "reviewed_at": R}
+                    | ({"removed_at": R + DAY} if i < 6 else {}))
+    rv, cs = one_to_one(rows)
+    got = _run(rv, cs)["by_agent"].sort("agent_id")
+    assert got["mix_adjusted_ratio"].to_list() == pytest.approx([1.0, 1.0, 1.0], abs=1e-6)
+    assert got["shrunk_ratio"].to_list() == pytest.approx([1.0, 1.0, 1.0], abs=1e-6)
 
 
 def test_rank_uses_the_shrunk_ratio_so_a_tiny_lucky_agent_does_not_top_it():

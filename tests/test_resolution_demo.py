@@ -199,8 +199,10 @@ def test_cli_parameter_errors_are_one_line_and_exit_2(demo_dir, tmp_path, args, 
     assert "Traceback" not in result.output
 
 
-def test_cli_missing_table_is_a_structural_error(tmp_path):
+def test_cli_missing_table_is_a_structural_error(demo_dir, tmp_path):
+    """A folder holding only the reviews export lacks the tables resolution needs."""
     (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "reviews.csv").write_bytes((demo_dir / "reviews.csv").read_bytes())
     result = CliRunner().invoke(app, ["resolution", str(tmp_path / "data"), "--month", "2026-10",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2

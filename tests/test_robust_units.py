@@ -45,7 +45,7 @@ def test_poisson_fe_matches_pyfixest() -> None:
     y, x1, x2, v, grp = _panel()
     n, t = y.shape
     x = sp.csr_matrix(np.column_stack([x1.ravel(), x2.ravel()]))
-    fit = fit_poisson_fe(y, x, group=grp, offset=np.log(v))
+    fit = fit_poisson_fe(y, x, group=grp, offset=np.log(v), jackknife_max_clusters=0)  # CR1
     df = pd.DataFrame({"y": y.ravel(), "x1": x1.ravel(), "x2": x2.ravel(),
                        "lv": np.log(v).ravel(), "item": np.repeat(np.arange(n), t),
                        "gt": (grp[:, None] * t + np.arange(t)).ravel()})
@@ -54,6 +54,30 @@ def test_poisson_fe_matches_pyfixest() -> None:
     np.testing.assert_allclose(fit.beta, ref.coef().to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), ref.se().to_numpy(), rtol=1e-3)
     assert fit.converged
+
+
+def test_jackknife_variance_equals_refits_without_each_item() -> None:
+    """The one-step CR3 against the brute-force jackknife (refit without each item).
+
+    The one-step form redoes the item's own leverage and its shop's shop-day partialling
+    without it; one Newton step from the full fit lands within ~0.2% of the refits here.
+    """
+    y, x1, x2, v, grp = _panel(seed=3, n=30, t=20)
+    n, t = y.shape
+    x = sp.csr_matrix(np.column_stack([x1.ravel(), x2.ravel()]))
+    fit = fit_poisson_fe(y, x, group=grp, offset=np.log(v))
+    betas = []
+    for g in range(n):
+        keep = np.arange(n) != g
+        xs = sp.csr_matrix(np.column_stack([x1[keep].ravel(), x2[keep].ravel()]))
+        betas.append(fit_poisson_fe(y[keep], xs, group=grp[keep], offset=np.log(v[keep])).beta)
+    b = np.array(betas)
+    d = b - b.mean(axis=0)
+    brute = (n - 1) / n * d.T @ d
+    cr1 = fit_poisson_fe(y, x, group=grp, offset=np.log(v), jackknife_max_clusters=0)
+    se, se_brute, se_cr1 = (np.sqrt(np.diag(c)) for c in (fit.cov, brute, cr1.cov))
+    np.testing.assert_allclose(se, se_brute, rtol=0.01)
+    assert np.all(se > se_cr1)  # and it is the wider one (19% here)
 
 
 def test_poisson_fe_two_by_two_is_the_ratio_of_ratios() -> None:

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from audit.core.figure_style import BAD, PALETTE, styled
 from audit.core.labels import label
+from audit.impact.analysis import headline_rows
 
 
 def _l(key: str, lang: str) -> str:
@@ -24,7 +25,8 @@ def event_study_chart(event_study: pl.DataFrame, *, event: str = "explanation",
 
     Leads near zero are the visual pre-trend check; an empty chart means "too thin".
     """
-    df = event_study.filter(pl.col("event") == event, pl.col("metric") == metric).sort("day")
+    df = headline_rows(event_study).filter(pl.col("event") == event,
+                                           pl.col("metric") == metric).sort("day")
     day = df["day"].to_list()
     fig = go.Figure([
         go.Scatter(x=day + day[::-1],
@@ -70,7 +72,7 @@ def decomposition_chart(paths: pl.DataFrame, *, event: str = "explanation",
 def summary_chart(summary: pl.DataFrame, *, event: str = "explanation",
                   lang: str = "en") -> go.Figure:
     """Per metric: the event-study estimate with its interval beside the naive before/after."""
-    df = summary.filter(pl.col("event") == event)
+    df = headline_rows(summary).filter(pl.col("event") == event)
     names = [_l(f"metric.{m}", lang) for m in df["metric"]]
     est = df["estimate_pct"].to_list()
     fig = go.Figure([

@@ -40,8 +40,8 @@ def check_events(event: str | None) -> tuple[str, ...]:
 def analyse(tables: Mapping[str, pl.LazyFrame], *, window: int = 14,
             events: Sequence[str] = EVENTS, shop: str | None = None) -> ImpactViews:
     """Estimate the event study on ``tables`` (one shop or all) and build its views."""
-    result = estimate_impact(tables["sales_daily"], tables["reviews"], events=tuple(events),
-                             window=window, shop=shop or None)
+    result = estimate_impact(tables["sales_daily"], tables["reviews"], tiers=tables.get("cases"),
+                             events=tuple(events), window=window, shop=shop or None)
     return impact_views(result, window=window)
 
 

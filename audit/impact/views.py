@@ -10,9 +10,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from audit.core.fmt import DASH, fmt_signed_pct
+from audit.core.fmt import DASH, fmt_ratio, fmt_signed_pct
 from audit.core.labels import check_lang, label
-from audit.impact.analysis import PRETREND, THIN, ImpactResult, impact_headline
+from audit.impact.analysis import (
+    HEADLINE_ESTIMAND,
+    PANEL,
+    PRETREND,
+    STACKED,
+    THIN,
+    ImpactResult,
+    headline_rows,
+    impact_headline,
+)
 
 
 def _pct(x: float | None) -> str:
@@ -31,18 +40,59 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
             "estimate": _pct(r["estimate_pct"]),
             "95% interval": (DASH if r["ci_low_pct"] is None
                              else f"{_pct(r['ci_low_pct'])} … {_pct(r['ci_high_pct'])}"),
+            "design": label(f"impact.design.{r['design']}", lang),
+            "estimand": label(f"impact.estimand.{r['estimand']}", lang),
+            "explanations": label(f"impact.group.{r['group']}", lang),
             "treated / control items": f"{r['n_treated']:,} / {r['n_control']:,}",
             "pre-trend p": DASH if r["pretrend_p"] is None else f"{r['pretrend_p']:.2f}",
             "placebo": _pct(r["placebo_estimate_pct"]),
+            "sensitivity (M)": _mbar(r["breakdown_mbar"]),
             "naive before/after (biased)": _pct(r["naive_pct"]),
             "verdict": r["verdict"],
         })
     return pl.DataFrame(rows)
 
 
-def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
+def _mbar(m: float | None) -> str:
+    """The breakdown M-bar as a ratio (two decimals); "> 10" beyond, where it stops mattering."""
+    if m is None:
+        return DASH
+    return "> 10" if m > 10 else fmt_ratio(m)  # noqa: PLR2004 - display cap
+
+
+def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
+    """Estimand, first/later split, sensitivity and the stacked check (labelled sentences)."""
+    s = result.summary.filter(pl.col("event") == event, pl.col("metric") == "conversion")
+
+    def row(design: str, estimand: str, group: str) -> dict | None:
+        f = s.filter(pl.col("design") == design, pl.col("estimand") == estimand,
+                     pl.col("group") == group)
+        return f.row(0, named=True) if f.height else None
+
+    def est(r: dict | None) -> str:
+        if r is None or r["estimate_pct"] is None:
+            return DASH
+        return (f"{_pct(r['estimate_pct'])} ({_pct(r['ci_low_pct'])} … "
+                f"{_pct(r['ci_high_pct'])})")
+
+    parts = [label("impact.text.estimand", lang).format(
+        days=_window(result) + 1, per=est(row(PANEL, "per-explanation", "all")))]
+    parts.append(label("impact.text.split", lang).format(
+        first=est(row(PANEL, HEADLINE_ESTIMAND, "first")),
+        later=est(row(PANEL, HEADLINE_ESTIMAND, "later"))))
+    m = conv["breakdown_mbar"]
+    parts.append(label("impact.text.sensitivity", lang).format(mbar=_mbar(m)) if m
+                 else label("impact.text.sensitivity_none", lang))
+    st = row(STACKED, "matched units", "all")
+    if st is not None and st["estimate_pct"] is not None:
+        parts.append(label("impact.text.check", lang).format(
+            est=_pct(st["estimate_pct"]), lo=_pct(st["ci_low_pct"]), hi=_pct(st["ci_high_pct"])))
+    return " ".join(parts)
+
+
+def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str = "en") -> str:
     """Write a plain-words paragraph (Markdown) for one event: conversion, traffic, trust."""
-    s = result.summary.filter(pl.col("event") == event)
+    s = headline_rows(result.summary).filter(pl.col("event") == event)
     if s.height == 0:
         return f"No `{event}` events were estimated."
     conv = s.filter(pl.col("metric") == "conversion").row(0, named=True)
@@ -50,12 +100,13 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
     what = {"explanation": "a public explanation is posted under a neutral/negative review",
             "resolution": "a neutral/negative review is revised to positive or removed"}[event]
     if conv["verdict"] == THIN:
-        return (f"**Too thin to answer.** When {what}, there are only {conv['n_treated']} "
-                f"treated and {conv['n_control']} clean control items: no number is shown, "
-                "rather than a number that would mislead.")
+        return (f"**Too thin to answer.** When {what}, the 95% interval would be ±"
+                f"{conv['half_width_pct']:.1f} points wide ({conv['n_treated']} items with the "
+                "event): no number is shown, rather than a number that would mislead.")
     if conv["verdict"] == PRETREND:
-        head = ("**Do not trust this estimate:** treated and control items already moved "
-                f"apart before the event (pre-trend p = {conv['pretrend_p']:.3f}).")
+        head = ("**Do not trust this estimate:** items already moved apart before the event "
+                f"(pre-trend p = {conv['pretrend_p']:.3f}, placebo "
+                f"{_pct(conv['placebo_estimate_pct'])}).")
     elif conv["verdict"] == "lift":
         head = (f"**Yes: conversion rises by about {_pct(conv['estimate_pct'])}** in the "
                 f"{_window(result)} days after {what} (95% interval "
@@ -80,16 +131,17 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation") -> str:
            f" (here {abs(conv['naive_pct'] - conv['estimate_pct']):.1f} points away from the "
            "event study)")
     return (
-        f"{head} {traffic}\n\n"
+        f"{head} {traffic}\n\n{_extra(result, event, conv, lang)}\n\n"
         f"The naive before/after comparison says {_pct(conv['naive_pct'])}{gap}. **Trust the "
         "event study, not the naive number**: explanations are posted while conversion is still "
         "inside the review's own dip and recovery, and among other reviews and explanations on "
         "the same item, so before/after mixes all of that into its number. The event study "
-        "compares each item with items that got a review of the same rating in the same shop on "
-        "the same day but no explanation yet, and adjusts for the other events on both. Checks: "
-        f"pre-trend p = {conv['pretrend_p']}, placebo (events moved {_window(result) + 1} days "
-        f"earlier) {_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} treated and "
-        f"{conv['n_control']:,} control items."
+        "uses every item and day: each item against its own level, each day's shop-wide swings "
+        "taken out, and each review's own dip and recovery modelled by its age, rating and "
+        "complaint type, so explaining first the reviews that recover fastest anyway is not "
+        f"counted as an effect. Checks: pre-trend p = {conv['pretrend_p']}, placebo (the days "
+        f"before the event) {_pct(conv['placebo_estimate_pct'])}, {conv['n_treated']:,} items "
+        f"with the event and {conv['n_control']:,} without."
     )
 
 
@@ -131,7 +183,8 @@ def summary_lines(result: ImpactResult) -> list[str]:
     numbers of treated and control items, and the naive before/after labelled as misleading.
     """
     lines = []
-    rows = result.summary.filter(pl.col("metric").is_in(["conversion", "visitors"]))
+    rows = result.summary.filter(pl.col("metric").is_in(["conversion", "visitors"]),
+                                 pl.col("group") == "all")
     for r in rows.iter_rows(named=True):
         if r["verdict"] == THIN:
             est = "too thin to answer"
@@ -139,7 +192,8 @@ def summary_lines(result: ImpactResult) -> list[str]:
             est = (f"{_pct(r['estimate_pct'])} [95% {_pct(r['ci_low_pct'])} to "
                    f"{_pct(r['ci_high_pct'])}], pre-trend p {r['pretrend_p']}, placebo "
                    f"{_pct(r['placebo_estimate_pct'])}")
-        lines.append(f"{r['event']} -> {r['metric']}: {est}; treated items {r['n_treated']}, "
+        lines.append(f"{r['event']} -> {r['metric']} ({r['design']}, {r['estimand']}): {est}; "
+                     f"sensitivity M {_mbar(r['breakdown_mbar'])}; treated items {r['n_treated']}, "
                      f"control items {r['n_control']}; naive before/after "
                      f"{_pct(r['naive_pct'])} (biased, do not use); verdict: {r['verdict']}")
     return lines

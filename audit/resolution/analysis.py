@@ -9,9 +9,11 @@ Definitions (issue 4; written out in docs/resolution.md and the notebook):
 * Still open: not resolved, and the 30-day window has not closed at ``as_of``; reported apart,
   never as a failure. Eligible = resolved + unresolved with a closed window.
 * Rate = resolved / eligible, with a Wilson 95% interval.
-* Mix-adjusted ratio (indirect standardisation): expected = sum, over the agent's eligible cases,
-  of the resolution rate of the case's (shop, category) in the cohort; ratio = resolved /
-  expected, with an exact Poisson interval and an empirical-Bayes shrunk ratio to rank on.
+* Mix-adjusted ratio (issue 14): from one model with agent effects and shop x category x rating
+  cells (:func:`_mutually_adjusted`), the agent's rate over the average agent's on the same
+  cases, with a robust interval and a shrunk ratio to rank on. Per (agent, category) the
+  descriptive indirect standardisation stays: expected = sum of the (shop, category) cohort
+  rates over the agent's eligible cases.
 
 The public entry point is :func:`analyse_resolution` (LazyFrames in, a named tuple of LazyFrames
 out). :func:`resolution_headline` gives the handful of numbers the monthly index page shows.
@@ -27,12 +29,11 @@ import polars as pl
 from audit.data.schema import CATEGORIES, table
 from audit.resolution import protocol
 from audit.resolution.stats import (
-    poisson_ratio_interval,
-    shrink_ratios,
     wilson_high,
     wilson_low,
 )
 from audit.resolution.workload import backlog_daily, workload_by_agent
+from audit.robust.agent_model import compare_agents
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -185,6 +186,37 @@ def _with_expected(cohort: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _mutually_adjusted(by_agent: pl.LazyFrame, cohort: pl.LazyFrame,
+                       reviews: pl.LazyFrame) -> pl.LazyFrame:
+    """The agent comparison from one model with every agent and every case-mix cell (issue 14).
+
+    :func:`audit.robust.agent_model.compare_agents`: log P(resolved) = shop x category x rating
+    cell + agent, so each agent is compared with the average agent *on the same cases* and the
+    cells' rates are not the rates of whoever works them. Replaces the (shop, category) cohort
+    rate as reference, which made a novice on easy categories the reference of those
+    categories. Columns keep their names; their meaning (docs/resolution.md):
+
+    * ``mix_adjusted_ratio``: the agent's rate over the average agent's on the same cases;
+      ``ratio_ci_*`` its robust (sandwich) 95% interval.
+    * ``expected``: the cases the average agent would have resolved among this agent's, so that
+      resolved / expected = ``mix_adjusted_ratio``.
+    * ``shrunk_ratio``, ``shrunk_ci_*``: normal-prior (DerSimonian-Laird) posterior mean and
+      95% interval, widened for the uncertainty of the prior variance; ``rank`` is on it.
+    * ``prior_mean`` (1: the average agent) and ``prior_var`` (of the log ratio), for the record.
+    """
+    rated = cohort.filter(pl.col("agent_id").is_not_null()).join(
+        reviews.select("review_id", "rating"), on="review_id", how="left")
+    model = compare_agents(rated)
+    cols = model.lazy().select(
+        "agent_id", "mix_adjusted_ratio", "ratio_ci_low", "ratio_ci_high", "shrunk_ratio",
+        "shrunk_ci_low", "shrunk_ci_high", "rank", prior_mean=pl.lit(1.0),
+        prior_var=pl.col("prior_sd") ** 2)
+    return (by_agent.drop("mix_adjusted_ratio", "expected")
+            .join(cols, on="agent_id", how="left")
+            .with_columns(expected=pl.when(pl.col("mix_adjusted_ratio") > 0).then(
+                pl.col("resolved") / pl.col("mix_adjusted_ratio"))))
+
+
 def analyse_resolution(
     reviews: pl.LazyFrame,
     cases: pl.LazyFrame,
@@ -233,7 +265,6 @@ def analyse_resolution(
     by_agent = (
         cohort.group_by("agent_id")
         .agg(*_counts(), pl.col("expected_p").sum().alias("expected"),
-             (pl.col("expected_p") * (1.0 - pl.col("expected_p"))).sum().alias("null_var"),
              *_timeliness())
         .pipe(_rates)
         .with_columns(
@@ -242,15 +273,8 @@ def analyse_resolution(
             )
         )
     )
-    lo, hi = poisson_ratio_interval("resolved", "expected")
     by_agent = (
-        by_agent.with_columns(ratio_ci_low=lo, ratio_ci_high=hi)
-        .pipe(shrink_ratios, observed="resolved", expected="expected", null_var="null_var")
-        .with_columns(
-            rank=pl.when(pl.col("shrunk_ratio").is_not_null()).then(
-                pl.col("shrunk_ratio").rank("min", descending=True)
-            ).cast(pl.Int64)
-        )
+        _mutually_adjusted(by_agent, cohort, reviews)
         .pipe(_sla_share)
         .join(agents.select("agent_id", "agent_name", "level"), on="agent_id", how="left")
         .sort("rank", "agent_id", nulls_last=True)

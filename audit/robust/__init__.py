@@ -1,4 +1,4 @@
-"""Selection-robust estimators of issue 14 (phase 1: standalone, not yet wired into the jobs).
+"""Selection-robust estimators of issue 14, a library below the jobs (impact and resolution use it).
 
 - :mod:`audit.robust.poisson_fe`: a Poisson pseudo-likelihood solver with item and time fixed
   effects and item-clustered variance (the numerical core, checked against pyfixest).

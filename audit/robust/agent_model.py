@@ -121,8 +121,12 @@ def compare_agents(
                          cellkey=pl.concat_str([pl.col(c).cast(pl.String) for c in cell],
                                                separator="|"))
     counts = df.group_by("agent_id").agg(cases=pl.len(), resolved=pl.col("y").sum())
-    informative = df.group_by("cellkey").agg(m=pl.col("y").mean()).filter(
-        (pl.col("m") > 0) & (pl.col("m") < 1))
+    # A cell carries information on agents only when its outcomes differ and more than one
+    # agent works it (a single agent's cell is absorbed by its own cell effect: an agent who
+    # works nothing else cannot be compared with anyone, and gets nulls).
+    informative = df.group_by("cellkey").agg(
+        m=pl.col("y").mean(), agents=pl.col("agent_id").n_unique()).filter(
+        (pl.col("m") > 0) & (pl.col("m") < 1) & (pl.col("agents") > 1))
     fit_df = df.join(informative.select("cellkey"), on="cellkey", how="semi")
     agents = sorted(fit_df["agent_id"].unique().to_list())
     a_n = len(agents)
@@ -152,7 +156,14 @@ def compare_agents(
     centre = np.eye(a_n) - np.outer(np.ones(a_n), w)  # theta = b - sum w b
     theta = centre @ b
     vt = centre @ vb @ centre.T
-    se = np.sqrt(np.clip(np.diag(vt), 1e-12, None))
+    # Floor: the chance variance of an *average* agent on the same cases, sum p(1-p) / E^2.
+    # The sandwich is 0 for an agent whose every case ends as fitted (2 of 2 resolved in a
+    # 50% cell fits exactly), which would make the luckiest thin agent the most certain one.
+    p_avg = np.clip(np.exp(x[:, :len(cells)] @ beta[:len(cells)] + b @ w), 0.0, 1.0)
+    e_a = np.bincount(a_idx, weights=p_avg, minlength=a_n)
+    v_a = np.bincount(a_idx, weights=p_avg * (1 - p_avg), minlength=a_n)
+    floor = np.where(e_a > 0, v_a / np.where(e_a > 0, e_a, 1.0) ** 2, 0.0)
+    se = np.sqrt(np.maximum(np.clip(np.diag(vt), 1e-12, None), floor))
     z = stats.norm.ppf(1 - alpha / 2)
     tau2 = _prior_var(theta, se**2)
     shrink = tau2 / (tau2 + se**2)
@@ -160,14 +171,16 @@ def compare_agents(
     post_sd = np.sqrt(shrink * se**2)
     # Uncertainty in tau2 itself (Morris 1983): widen by the variance of the shrinkage factor.
     post_sd = np.sqrt(post_sd**2 + (2.0 / max(a_n - 3, 1)) * ((1 - shrink) * theta) ** 2)
+    with np.errstate(over="ignore"):  # an agent with almost no expected cases: bound = inf
+        ratio_hi, shrunk_hi = np.exp(theta + z * se), np.exp(post + z * post_sd)
     res = pl.DataFrame({
         "agent_id": agents,
         "mix_adjusted_ratio": np.exp(theta),
         "ratio_ci_low": np.exp(theta - z * se),
-        "ratio_ci_high": np.exp(theta + z * se),
+        "ratio_ci_high": ratio_hi,
         "shrunk_ratio": np.exp(post),
         "shrunk_ci_low": np.exp(post - z * post_sd),
-        "shrunk_ci_high": np.exp(post + z * post_sd),
+        "shrunk_ci_high": shrunk_hi,
         "prior_sd": np.full(a_n, np.sqrt(tau2)),
     })
     res = res.with_columns(rank=pl.col("shrunk_ratio").rank("min", descending=True)

@@ -78,7 +78,8 @@ MAX_HALF_WIDTH = 10.0
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "event", "metric", "estimand", "group", "estimate_pct", "ci_low_pct", "ci_high_pct",
-    "half_width_pct", "n_events", "n_items", "pretrend_p", "placebo_pct", "placebo_ci_low_pct",
+    "half_width_pct", "n_events", "n_items", "n_control_items", "pretrend_p", "placebo_pct",
+    "placebo_ci_low_pct",
     "placebo_ci_high_pct", "breakdown_mbar", "verdict",
 )
 EVENT_STUDY_COLUMNS: tuple[str, ...] = (
@@ -370,10 +371,11 @@ def estimate_panel_impact(  # noqa: PLR0913
         for weighting in weightings:
             fit = fit_poisson_fe(y, x, group=group, offset=offset, valid=valid,
                                  item_weight=_item_weights(grid, y, weighting))
-            tq = stats.t.ppf(1 - alpha / 2, max(fit.n_clusters - 1, 1))
             for event in events:
+                df = _dof(fit, counts[event])
+                tq = stats.t.ppf(1 - alpha / 2, df)
                 summary.extend(_event_rows(fit, x, col, counts[event], event, metric, weighting,
-                                           window, leads, tq, max_half_width))
+                                           window, leads, tq, max_half_width, grid.items.height))
                 for h in range(window + 1):
                     cols = [col[f"{event}_{g}_d{h}"] for g in ("first", "later")]
                     eff, se = _combine(fit, x, cols)
@@ -388,22 +390,34 @@ def estimate_panel_impact(  # noqa: PLR0913
     return PanelImpact(sdf, edf.sort("event", "metric", "estimand", "day"))
 
 
-def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int], count: np.ndarray,
-                event: str, metric: str, weighting: str, window: int, leads: int, tq: float,
-                max_half_width: float) -> list[dict[str, object]]:
+def _dof(fit: PoissonFEFit, count: np.ndarray) -> int:
+    """Degrees of freedom of the t quantiles: clusters that carry the effect, minus one.
+
+    The effect is identified by the items that have the event; with a handful of them the
+    clustered variance has about that many independent pieces, not the panel's item count.
+    """
+    return max(min(fit.n_clusters, int(count[1])) - 1, 1)
+
+
+def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int],  # noqa: PLR0913
+                count: np.ndarray, event: str, metric: str, weighting: str, window: int,
+                leads: int, tq: float, max_half_width: float, n_items: int,
+                ) -> list[dict[str, object]]:
     lead_cols = [col[f"{event}_lead{h}"] for h in range(-leads, 0)]
     plc, plc_se = _combine(fit, x, lead_cols)
-    lb = [c for c in lead_cols if np.isfinite(fit.beta[c])]
+    lb = [c for c in lead_cols if np.isfinite(fit.beta[c]) and np.isfinite(fit.cov[c, c])]
     if lb:
         b = fit.beta[lb]
         wald = float(b @ np.linalg.pinv(fit.cov[np.ix_(lb, lb)]) @ b)
-        pre_p = float(stats.f.sf(wald / len(lb), len(lb), max(fit.n_clusters - 1, 1)))
+        pre_p = float(stats.f.sf(wald / len(lb), len(lb), _dof(fit, count)))
     else:
         pre_p = np.nan
     half = max(leads // 2, 1)
     blocks = [lead_cols[:half], lead_cols[half:]] if leads > 1 else [lead_cols]
-    pre_dev = max((abs(np.log1p(_combine(fit, x, b)[0])) for b in blocks if b), default=0.0)
-    tq_check = stats.t.ppf(1 - CHECK_LEVEL / 2, max(fit.n_clusters - 1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a -100% block: no bound (inf/nan)
+        pre_dev = max((abs(np.log1p(_combine(fit, x, b)[0])) for b in blocks if b),
+                      default=0.0)
+    tq_check = stats.t.ppf(1 - CHECK_LEVEL / 2, _dof(fit, count))
     rows = []
     for grp in GROUPS:
         parts = ("first", "later") if grp == "all" else (grp,)
@@ -421,6 +435,7 @@ def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int], count:
             "event": event, "metric": metric, "estimand": weighting, "group": grp,
             "estimate_pct": _pct(eff), "ci_low_pct": _pct(lo), "ci_high_pct": _pct(hi),
             "half_width_pct": _pct(tq * se), "n_events": int(n_ev), "n_items": int(count[1]),
+            "n_control_items": int(n_items - count[1]),
             "pretrend_p": float(pre_p) if np.isfinite(pre_p) else None,
             "placebo_pct": _pct(plc), "placebo_ci_low_pct": _pct(plo),
             "placebo_ci_high_pct": _pct(phi),
@@ -441,7 +456,7 @@ def _study_row(event: str, metric: str, weighting: str, day: int, eff: float, se
 def _summary_schema() -> dict[str, pl.DataType]:
     f, s, i = pl.Float64(), pl.String(), pl.Int64()
     types = {"event": s, "metric": s, "estimand": s, "group": s, "n_events": i, "n_items": i,
-             "verdict": s}
+             "n_control_items": i, "verdict": s}
     return {c: types.get(c, f) for c in SUMMARY_COLUMNS}
 
 

@@ -16,7 +16,16 @@ Model, per item i (in group g(i)) and day t with ``valid[i, t]``::
 
 fitted by weighted Poisson pseudo-maximum likelihood (weights constant within an item), which
 is consistent for the conditional mean whatever the distribution of y (Santos Silva & Tenreyro
-2006); the variance is the item-clustered sandwich with the CR1 factor ``G / (G - 1)``.
+2006). The variance is item-clustered. With few items (a 120-item shop carries ~190 event-time
+and review-age coefficients) the CR1 sandwich ``G / (G - 1) sum s_g s_g'`` is too small: each
+item's residuals are pulled towards its own fit, and the simulations measured 87-88% coverage
+for a nominal 95%. Up to ``JACKKNIFE_MAX_CLUSTERS`` items it is therefore the cluster jackknife
+(CR3, MacKinnon, Nielsen & Webb 2023) in its one-step form: each item's influence is one Newton
+step of the fit without that item, from the full fit, with the item's shop-day block updated
+too (the item leaves its shop's day effects), and the sum scaled by ``(G - 1) / G``. The unit
+test holds it to brute-force refits without each item (within 1%). Above the threshold (300
+items) CR1 already covered 92-98% in the 600-item simulations, and the per-item T x T solves
+would cost more than the fit.
 """
 
 from __future__ import annotations
@@ -25,6 +34,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+#: Up to this many item clusters the variance is the delete-one-item jackknife (CR3); above it the
+#: CR1 sandwich. Measured (benchmarks/simulate, ~190 coefficients): CR1 covers 87-88% at 120
+#: items and 92-98% at 600; the jackknife costs one small solve per item.
+JACKKNIFE_MAX_CLUSTERS = 300
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     item_weight: np.ndarray | None = None,
     tol: float = 1e-9,
     max_iter: int = 60,
+    jackknife_max_clusters: int = JACKKNIFE_MAX_CLUSTERS,
 ) -> PoissonFEFit:
     """Fit the model of the module docstring.
 
@@ -81,6 +97,9 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     item_weight
         Pseudo-likelihood weight per item (None: 1). Weighting items by the inverse of their size
         turns the orders-weighted average effect into a per-item (per-explanation) one.
+    jackknife_max_clusters
+        Up to this many item clusters the variance is the cluster jackknife (CR3), above it CR1
+        (see the module docstring).
     """
     n, t_days = y.shape
     k = x.shape[1]
@@ -162,7 +181,8 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         for g in range(n_groups):
             cols, mem = idx[g], members[g]
             if cols.size == 0:
-                blocks.append((np.zeros((0, ks)), np.zeros(0)))
+                blocks.append((np.zeros((0, ks)), np.zeros(0), np.zeros((0, 0)),
+                               np.zeros((0, ks))))
                 continue
             ug = u[np.ix_(mem, cols)]
             a_g = np.diag(ug.sum(axis=0)) - (ug * inv_u[mem, None]).T @ ug
@@ -171,13 +191,13 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
             q_g, a_inv_g = sol[:, :ks], sol[:, ks]
             s_mat -= b_g.T @ q_g
             rhs -= b_g.T @ a_inv_g
-            blocks.append((q_g, a_inv_g))
+            blocks.append((q_g, a_inv_g, a_g, b_g))
         d_beta = _solve(s_mat, rhs) if ks else np.zeros(0)
         d_gamma = np.zeros_like(gamma)
         for g in range(n_groups):
             cols = idx[g]
             if cols.size:
-                q_g, a_inv_g = blocks[g]
+                q_g, a_inv_g = blocks[g][:2]
                 d_gamma[g, cols] = a_inv_g - q_g @ d_beta
         step = 1.0
         while True:
@@ -200,12 +220,62 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         if cols.size:
             infl[mem] -= r[np.ix_(mem, cols)] @ blocks[g][0]
     s_inv = np.linalg.pinv(s_mat) if ks else np.zeros((0, 0))
-    infl = infl[items_used] @ s_inv
     n_cl = int(items_used.sum())
-    factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
+    jackknife = ks > 0 and 1 < n_cl <= jackknife_max_clusters
+    if jackknife:
+        infl = _jackknife_influence(s_beta, r, s_mat, xs, u, group, idx, blocks, items_used)
+        factor = (n_cl - 1) / n_cl
+    else:
+        infl = infl[items_used] @ s_inv
+        factor = n_cl / (n_cl - 1) if n_cl > 1 else np.nan
     cov_s = factor * infl.T @ infl
+    # A coefficient carried by a single item has no clustered variance (dropping that item
+    # leaves it unidentified): NaN, so nothing built on it gets an interval.
+    item_cols = item_ind.T[items_used] @ (abs(xs) if ks else xs)
+    lonely = np.asarray((item_cols > 0).sum(axis=0)).ravel() < 2  # noqa: PLR2004
+    cov_s[lonely, :] = np.nan
+    cov_s[:, lonely] = np.nan
+    if not converged:
+        cov_s[:] = np.nan
     beta_full = np.full(k, np.nan)
     beta_full[support] = beta
     cov_full = np.full((k, k), np.nan)
     cov_full[np.ix_(support, support)] = cov_s
     return PoissonFEFit(beta_full, cov_full, np.where(ok, mu, 0.0), ok, n_cl, converged, it)
+
+
+def _jackknife_influence(  # noqa: PLR0913 - the pieces of the fitted Newton system
+    score: np.ndarray, r: np.ndarray, s_mat: np.ndarray, xs: sp.csr_matrix, u: np.ndarray,
+    group: np.ndarray, idx: list[np.ndarray], blocks: list[tuple[np.ndarray, ...]],
+    items_used: np.ndarray,
+) -> np.ndarray:
+    """Per-item influence on beta of the one-step delete-one-item fit (rows: used items).
+
+    Without item g the shop-day block of its shop changes too: ``A - A_g`` and ``B - B_g``
+    (item-demeaned), so the Schur complement without the item is
+    ``S + B'A^{-1}B - C_g - (B - B_g)'(A - A_g)^{-1}(B - B_g)`` and the item's score is
+    partialled with the shop-day projection of the sample without it.
+    """
+    t_days = u.shape[1]
+    out = np.zeros((int(items_used.sum()), s_mat.shape[0]))
+    with threadpool_limits(1):  # many small solves: threads only contend (30 s vs 2 s, loaded)
+        for row, i in enumerate(np.flatnonzero(items_used)):
+            g = group[i]
+            cols = idx[g]
+            q_g, _, a_g, b_g = blocks[g]
+            xi = xs[i * t_days:(i + 1) * t_days].toarray()
+            ui = u[i]
+            tot = ui.sum()
+            m_i = ui @ xi
+            c_i = (xi * ui[:, None]).T @ xi - np.outer(m_i, m_i) / tot
+            s_minus = s_mat - c_i
+            s_b = score[i].copy()
+            if cols.size:
+                uc = ui[cols]
+                a_m = a_g - (np.diag(uc) - np.outer(uc, uc) / tot)
+                b_m = b_g - ((xi[cols] * uc[:, None]) - np.outer(uc, m_i) / tot)
+                sol = _solve(a_m, np.column_stack([b_m, r[i, cols]]))
+                s_minus += b_g.T @ q_g - b_m.T @ sol[:, :-1]
+                s_b -= b_m.T @ sol[:, -1]
+            out[row] = _solve(s_minus, s_b)
+    return out
