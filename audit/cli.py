@@ -45,6 +45,23 @@ DataDir = Annotated[
 ]
 
 
+# The Spark engine (audit/spark, the optional `spark` extra): the same commands on a platform.
+Engine = Annotated[str, typer.Option(
+    "--engine", help="embedded (polars, default) or spark: DATA_DIR of Parquet files or "
+    "datasets, every output table written as Parquet partitioned by shop_id.")]
+SparkMaster = Annotated[str | None, typer.Option(
+    "--spark-master", help="Spark master URL (default local[2]).")]
+
+
+def _spark_run(data_dir: Path, out: Path, jobs: tuple[str, ...], master: str | None,
+               **options: object) -> None:
+    from audit.spark.commands import run
+
+    ds, written = run(data_dir, out, jobs, master=master, **options)
+    typer.echo(f"spark: {len(written)} tables written to {out} (partitioned by shop_id); "
+               f"{ds.rows_quarantined:,} rows quarantined")
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -126,6 +143,8 @@ def validate(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write quarantined rows to OUT/quarantine/.")
     ] = None,
+    engine: Engine = "embedded",
+    spark_master: SparkMaster = None,
 ) -> None:
     """Check every export against its data contract; quarantine rows that break it.
 
@@ -136,8 +155,12 @@ def validate(
     from rich.table import Table
 
     from audit.data.dataset import SUMMARY_COLUMNS, load_dataset, summary_rows, write_quarantine
+    from audit.spark.commands import check_engine
 
-    ds = load_dataset(data_dir)
+    spark = check_engine(engine)
+    if spark:
+        from audit.spark.commands import validate as spark_validate
+    ds = spark_validate(data_dir, out, master=spark_master) if spark else load_dataset(data_dir)
     summary = Table(title=f"validate {data_dir}")
     for column in SUMMARY_COLUMNS:
         summary.add_column(column, justify="right" if column in {"read", "valid",
@@ -155,7 +178,7 @@ def validate(
         for note in report.notes:
             console.print(f"{name}: note: {note}", markup=False, highlight=False)
     if out is not None:
-        written = write_quarantine(ds, out, for_owner=True)
+        written = list(ds.quarantine) if spark else write_quarantine(ds, out, for_owner=True)
         typer.echo(f"quarantine files: {len(written)} in {out / 'quarantine'}")
     if ds.rows_quarantined:
         typer.echo(f"{ds.rows_quarantined:,} row(s) quarantined", err=True)
@@ -175,9 +198,15 @@ def promises(
         typer.Option("--as-of", help="Audit date YYYY-MM-DD (end of that day); default: "
                      "the last day with activity in the data."),
     ] = None,
+    engine: Engine = "embedded",
+    spark_master: SparkMaster = None,
 ) -> None:
     """Match promises to payments: broken, late, partial, duplicate and unpromised money."""
     from audit.promises.job import run_promises
+    from audit.spark.commands import check_engine
+
+    if check_engine(engine):
+        return _spark_run(data_dir, out, ("promises",), spark_master, as_of=as_of)
 
     run, written = run_promises(data_dir, out, as_of=as_of)
     if run.quarantined:
@@ -209,9 +238,16 @@ def resolution(
     ] = None,
     sla_hours: Annotated[float, typer.Option(help="First-contact SLA in hours.")] = 24.0,
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+    engine: Engine = "embedded",
+    spark_master: SparkMaster = None,
 ) -> None:
     """Resolution rates by category and agent, timeliness and contact-protocol checks."""
     from audit.resolution.job import run_resolution
+    from audit.spark.commands import check_engine
+
+    if check_engine(engine):
+        return _spark_run(data_dir, out, ("resolution",), spark_master, month=month,
+                          as_of=as_of, sla_hours=sla_hours, shop=shop)
 
     written = run_resolution(data_dir, out, month=month, as_of=as_of, sla_hours=sla_hours,
                              shop=shop)
@@ -253,15 +289,62 @@ def impact(
         str | None,
         typer.Option(help="explanation or resolution; default: both."),
     ] = None,
+    engine: Engine = "embedded",
+    spark_master: SparkMaster = None,
 ) -> None:
     """Do explanations and resolved reviews lift conversion? A staggered event study."""
     from audit.impact.job import run_impact
     from audit.impact.views import summary_lines
+    from audit.spark.commands import check_engine
+
+    if check_engine(engine):
+        return _spark_run(data_dir, out, ("impact",), spark_master, window=window, event=event)
 
     views, _ = run_impact(data_dir, out, window=window, event=event)
     for line in summary_lines(views.result):
         typer.echo(line)
     typer.echo(f"impact results written to {out}")
+
+
+# --- platform (Spark) -----------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def platform(
+    data_dir: DataDir,
+    month: Annotated[str, typer.Option("--month", help="Report month YYYY-MM.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the platform's tables.")],
+    engine: Engine = "spark",
+    spark_master: SparkMaster = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD; default: last day with activity.")
+    ] = None,
+    packs: Annotated[
+        str | None, typer.Option(help="Comma-separated shop_ids: build their monthly packs "
+                                 "from OUT's tables (no Spark) into OUT/packs/<shop>/.")
+    ] = None,
+) -> None:
+    """Every job for every shop (Spark): every output table, partitioned by shop_id.
+
+    With --packs and an existing OUT, only the listed shops' packs are built (no Spark).
+    """
+    from audit.spark.commands import check_engine
+    from audit.spark.commands import platform as run_platform
+
+    if not check_engine(engine):
+        msg = "platform runs on --engine spark"
+        raise _fail(msg, 2)
+    if packs:
+        from audit.spark.packs import build_packs
+
+        built = build_packs(out, [s.strip() for s in packs.split(",") if s.strip()],
+                            month=month, out=out / "packs")
+        typer.echo(f"{len(built)} pack(s) written to {out / 'packs'}")
+        return
+    ds, written = run_platform(data_dir, out, month=month, master=spark_master, as_of=as_of)
+    typer.echo(f"platform {month}: {len(written)} tables written to {out} (partitioned by "
+               f"shop_id); {ds.rows_quarantined:,} rows quarantined")
 
 
 # --- monthly pack and lab ------------------------------------------------------------------------

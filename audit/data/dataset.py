@@ -32,7 +32,7 @@ from audit.data import exports, outputs
 from audit.data.schema import TABLES, empty_frame, table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
 #: Marker file of a snapshot folder.
@@ -200,20 +200,9 @@ def _load_table(
     path: Path, name: str, parents: dict[str, pl.DataFrame]
 ) -> tuple[pl.DataFrame, pl.DataFrame, TableReport]:
     """Read, parse and check one export: (valid rows, quarantined rows, report)."""
-    from audit.data import contracts  # GX is imported there, lazily: snapshots never pay for it
-
     raw = exports.read_export(path, name)
-    notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
-    notes += raw.notes
-    df, unreadable = exports.parse_table(raw.frame, name)
-    unreadable = pl.concat([raw.problems, unreadable,
-                            exports.after_export_date(df, name, raw.exported_on)])
-    row_problems = contracts.check_rows(df, name, source_file=raw.source_file)
-    # An unreadable required cell is null after parsing, so the contract also calls it
-    # missing; the "cannot read" reason is the useful one, keep only that.
-    row_problems = row_problems.join(
-        unreadable.select(exports.ROW, "column"), on=[exports.ROW, "column"], how="anti")
-    found = [unreadable, row_problems]
+    df, row_problems, notes = row_stage(raw)
+    found = [row_problems]
 
     # Cross-table step, against the parents' valid rows (already final: parents come first).
     for child, ccol, parent, pcol in CROSS_RULES:
@@ -223,27 +212,20 @@ def _load_table(
             if parent != "agents":
                 notes.append(f"not checked: {child}.{ccol} -> {parent} ({parent} absent)")
             continue
+        rule, reason = cross_rule(ccol, parent, pcol)
         found.append(
             df.lazy()
             .filter(pl.col(ccol).is_not_null())
             .join(parents[parent].lazy().select(pcol).unique(), left_on=ccol, right_on=pcol,
                   how="anti")
-            .select(
-                pl.col(exports.ROW),
-                pl.lit(ccol).alias("column"),
-                pl.lit(f"{ccol}: no valid {parent} row with this {pcol}").alias("rule"),
-                pl.format(f"{ccol}: no valid {parent} row with {pcol} '{{}}'",
-                          pl.col(ccol)).alias("reason"),
-            )
+            .select(pl.col(exports.ROW), pl.lit(ccol).alias("column"), pl.lit(rule).alias("rule"),
+                    pl.format(reason, pl.col(ccol)).alias("reason"))
             .collect()
         )
     problems = pl.concat(found, how="vertical_relaxed")
 
     cols = list(table(name).schema)
-    per_row = (
-        problems.group_by(exports.ROW, maintain_order=True)
-        .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"))
-    )
+    per_row = row_reasons(problems)
     good = (df.join(per_row.select(exports.ROW), on=exports.ROW, how="anti")
             .sort(exports.ROW).select(cols))
     bad = (
@@ -267,6 +249,43 @@ def _load_table(
         notes=tuple(notes),
     )
     return good, bad, report
+
+
+def row_stage(raw: exports.RawExport, after_export: Callable[[pl.DataFrame], pl.DataFrame]
+              | None = None) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """The checks that need one row alone: parsing and the table's contract.
+
+    Returns the typed rows (with ``__row``), their problems (``__row``, column, rule, reason)
+    and notes. Shared with the Spark engine, which runs it on each partition (rows of one key
+    in one partition, so the contract's uniqueness rules see every duplicate) and passes
+    ``after_export`` (the dates after the export's own date, per source file of the partition).
+    """
+    from audit.data import contracts  # GX is imported there, lazily: snapshots never pay for it
+
+    notes = [f"ignored columns: {', '.join(raw.ignored_columns)}"] if raw.ignored_columns else []
+    notes += raw.notes
+    df, unreadable = exports.parse_table(raw.frame, raw.table)
+    late = (after_export(df) if after_export is not None
+            else exports.after_export_date(df, raw.table, raw.exported_on))
+    unreadable = pl.concat([raw.problems, unreadable, late])
+    row_problems = contracts.check_rows(df, raw.table, source_file=raw.source_file)
+    # An unreadable required cell is null after parsing, so the contract also calls it
+    # missing; the "cannot read" reason is the useful one, keep only that.
+    row_problems = row_problems.join(
+        unreadable.select(exports.ROW, "column"), on=[exports.ROW, "column"], how="anti")
+    return df, pl.concat([unreadable, row_problems], how="vertical_relaxed"), notes
+
+
+def cross_rule(ccol: str, parent: str, pcol: str) -> tuple[str, str]:
+    """(rule, reason template with one ``{}`` for the value) of a cross-table rule."""
+    return (f"{ccol}: no valid {parent} row with this {pcol}",
+            f"{ccol}: no valid {parent} row with {pcol} '{{}}'")
+
+
+def row_reasons(problems: pl.DataFrame) -> pl.DataFrame:
+    """One row per problem row: ``__row`` and its distinct reasons, in order, joined by "; "."""
+    return (problems.group_by(exports.ROW, maintain_order=True)
+            .agg(pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons")))
 
 
 def _empty_quarantine(name: str) -> pl.DataFrame:

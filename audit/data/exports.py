@@ -246,7 +246,7 @@ def _read_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:
     out = []
     for sheet_name in book.sheet_names:
         sheet = book.load_sheet(sheet_name, header_row=None, dtypes="string")
-        out.append((sheet_name, _as_text(sheet.to_polars())))
+        out.append((sheet_name, as_text(sheet.to_polars())))
     return out
 
 
@@ -306,7 +306,7 @@ def _read_parts(path: Path, name: str) -> tuple[list[_Part], tuple[int, ...], li
         if suffix in WORKBOOKS:
             parts, notes = _read_workbook(path, name)
             return parts, (), notes
-        df = _as_text(pl.read_parquet(path))
+        df = as_text(pl.read_parquet(path))
         return [_Part(df, pl.int_range(1, df.height + 1, dtype=pl.Int64, eager=True),
                       path.name)], (), []
     except StructuralError:
@@ -317,7 +317,7 @@ def _read_parts(path: Path, name: str) -> tuple[list[_Part], tuple[int, ...], li
         raise StructuralError(msg) from exc
 
 
-def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+def as_text(df: pl.DataFrame) -> pl.DataFrame:
     """Typed columns (Parquet, XLSX cells) as strings in formats ``parse_table`` reads back."""
     exprs = []
     for name, dtype in df.schema.items():
@@ -390,7 +390,6 @@ def read_export(path: Path, name: str) -> RawExport:
         Unreadable file, a header given twice, a required column missing, or a quote that
         swallows the rows after it (one line naming the file, the column or the line).
     """
-    spec = table(name)
     parts, bad_lines, notes = _read_parts(path, name)
     frames, ignored = [], []
     for part in parts:
@@ -398,14 +397,7 @@ def read_export(path: Path, name: str) -> RawExport:
         frames.append(frame)
         ignored += [c for c in dropped if c not in ignored]
     frame = pl.concat(frames) if len(frames) > 1 else frames[0]
-    blank = int(frame["__blank"].sum())
-    if blank:
-        frame = frame.filter(~pl.col("__blank"))
-    frame = frame.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
-        *[c.name for c in spec.columns], SOURCE_ROW,
-        *([SOURCE_FILE] if len(parts) > 1 else []),
-    )
+    frame, blank = _rows(frame, name, with_file=len(parts) > 1)
     problems = pl.DataFrame(schema=PROBLEM_SCHEMA)
     if bad_lines:
         problems = _line_problems(frame, bad_lines)
@@ -415,6 +407,29 @@ def read_export(path: Path, name: str) -> RawExport:
     exported = datetime.fromtimestamp(path.stat().st_mtime).date()  # noqa: DTZ006 - local day
     return RawExport(name, path.name, frame, blank, tuple(ignored), problems, tuple(notes),
                      exported)
+
+
+def _rows(frame: pl.DataFrame, name: str, *, with_file: bool) -> tuple[pl.DataFrame, int]:
+    """Blank rows dropped and counted; ``__row`` numbered; canonical columns, then the source."""
+    blank = int(frame["__blank"].sum())
+    if blank:
+        frame = frame.filter(~pl.col("__blank"))
+    return frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
+        *[c.name for c in table(name).columns], SOURCE_ROW,
+        *([SOURCE_FILE] if with_file else []),
+    ), blank
+
+
+def frame_export(df: pl.DataFrame, lines: pl.Series, name: str, label: str) -> RawExport:
+    """:func:`read_export` from a frame already read as text (the Spark engine's partitions).
+
+    ``lines`` gives each row's number in its source; ``label`` names the source in messages.
+    The same header, trimming and blank-row rules as a file.
+    """
+    frame, ignored = _canonical(_Part(df, lines, label), Path(label), name)
+    frame, blank = _rows(frame, name, with_file=False)
+    return RawExport(name, label, frame, blank, tuple(ignored))
 
 
 def _line_problems(frame: pl.DataFrame, bad_lines: tuple[int, ...]) -> pl.DataFrame:

@@ -1,0 +1,77 @@
+"""The Spark session the engine runs on: local by default, a real cluster by ``--spark-master``.
+
+The per-shop analyses run in Spark's Python workers, which import this package: the package
+must be installed on the workers (``pip install 'review-audit[spark]'`` on every node), or, for
+a local master, found through ``PYTHONPATH``, which is set here before the JVM starts (a worker
+inherits the environment of the process that launched it; setting it later has no effect).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from audit.core.errors import ParameterError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+#: Settings every session gets: results do not depend on the cluster's defaults. UTC so naive
+#: timestamps (timestamp_ntz) and dates are never shifted; AQE off so partitioning is what the
+#: engine asks for (uniqueness checks rely on one key in one partition).
+BASE_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+#: Environment variable for the number of shuffle partitions (default: 4 per local core).
+PARTITIONS_ENV = "REVIEW_AUDIT_SPARK_PARTITIONS"
+
+
+def package_root() -> str:
+    """The folder holding the ``audit`` package, for the workers' ``PYTHONPATH``."""
+    return str(Path(__file__).resolve().parents[2])
+
+
+def spark_session(master: str | None = None, *, partitions: int | None = None,
+                  conf: dict[str, str] | None = None) -> SparkSession:
+    """A Spark session on ``master`` (default ``local[2]``) with :data:`BASE_CONF`.
+
+    Raises
+    ------
+    ParameterError
+        pyspark is not installed (the ``spark`` extra) or Java cannot be started.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        msg = ("--engine spark needs pyspark: install the extra, "
+               "pip install 'review-audit[spark]' (and Java 17+)")
+        raise ParameterError(msg) from exc
+    import sys
+
+    if (master or "local").startswith("local"):
+        # Local workers run this interpreter (its packages), not whatever python3 is on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    root = package_root()
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    n = partitions or int(os.environ.get(PARTITIONS_ENV, "0") or 0) or 8
+    builder = SparkSession.builder.master(master or "local[2]").appName("review-audit")
+    for key, value in {**BASE_CONF, "spark.sql.shuffle.partitions": str(n),
+                       "spark.default.parallelism": str(n),
+                       "spark.executorEnv.PYTHONPATH": os.environ["PYTHONPATH"],
+                       **(conf or {})}.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # Java missing or the master unreachable: one line, not a trace
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        msg = f"cannot start Spark on {master or 'local[2]'}: {first}"
+        raise ParameterError(msg) from exc
