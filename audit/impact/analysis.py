@@ -219,8 +219,10 @@ def _panel(sales: pl.DataFrame, reviews: pl.DataFrame, *, tiers: pl.LazyFrame | 
 
 
 def _no_panel(stacked: pl.DataFrame) -> pl.DataFrame:
-    """The whole-panel rows when there are no item-days at all (a shop without sales): nothing to
-    fit, so every row is "too thin to answer", with the same rows and columns as a real panel."""
+    """The whole-panel rows when there are no item-days at all (a shop without sales).
+
+    Nothing to fit, so every row is "too thin to answer", with the rows and columns of a panel.
+    """
     numbers = ("estimate_pct", "ci_low_pct", "ci_high_pct", "half_width_pct", "pretrend_p",
                "placebo_estimate_pct", "breakdown_mbar")
     base = stacked.with_columns(pl.lit(None, dtype=stacked.schema[c]).alias(c) for c in numbers)
