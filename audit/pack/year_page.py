@@ -70,12 +70,12 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
     out = df
     for name, (lo, hi, kind) in (intervals or {}).items():
         out = out.with_columns(pl.struct(lo, hi).map_elements(
-            lambda r, lo=lo, hi=hi, kind=kind: fmt_interval(r[lo], r[hi], kind),
+            lambda r, lo=lo, hi=hi, kind=kind: fmt_interval(r[lo], r[hi], kind, lang),
             return_dtype=pl.String).alias(name))
     exprs = []
     for c in columns:
         if c in _KINDS:
-            exprs.append(fmt_column(c, _KINDS[c]))
+            exprs.append(fmt_column(c, _KINDS[c], lang))
         elif c in _TIER_COLUMNS:
             exprs.append(pl.col(c).replace_strict(
                 {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
