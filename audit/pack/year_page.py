@@ -176,6 +176,6 @@ def trend_table(year: YearViews, *, lang: str) -> pl.DataFrame:
         for metric, kind in METRICS.items():
             v = m.filter(pl.col("metric") == metric)["value"]
             row[label(f"year.metric.{metric}", lang)] = fmt_value(v[0] if v.len() else None,
-                                                                  kind)
+                                                                  kind, lang)
         rows.append(row)
     return pl.DataFrame(rows)
