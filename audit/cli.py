@@ -23,6 +23,7 @@ from audit.core.errors import (
     ParameterError,
     StructuralError,
 )
+from audit.core.labels import LANGS, label
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,35 +63,39 @@ def _spark_run(data_dir: Path, out: Path, jobs: tuple[str, ...], master: str | N
                f"{ds.rows_quarantined:,} rows quarantined")
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+def _fail(message: str, code: int, lang: str) -> typer.Exit:
+    typer.echo(label("error.prefix", lang) + message, err=True)
     return typer.Exit(code)
 
 
-def _os_error(exc: OSError) -> str:
+def _os_error(exc: OSError) -> OutputError:
     """One line for an operating-system fault: what failed, on which path."""
-    import errno
+    from audit.data.outputs import write_error
 
-    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    where = exc.filename if exc.filename is not None else "the output folder"
-    return f"cannot write {where}: {why}"
+    where = exc.filename if exc.filename is not None else label("error.out_folder", "en")
+    return write_error(exc, where)
 
 
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn the toolkit's known errors into a one-line message and an exit code (no traceback)."""
+    """Turn the toolkit's known errors into a one-line message and an exit code (no traceback).
+
+    The line is in the command's ``--lang`` when it has one (English otherwise).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        lang = kwargs.get("lang")
+        lang = lang if lang in LANGS else "en"
         try:
             return fn(*args, **kwargs)
         except (StructuralError, ParameterError, OutputError) as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(exc.in_words(lang), 2, lang) from None
         except OSError as exc:  # a fault outside the writers (a folder made, a file moved)
-            raise _fail(_os_error(exc), 2) from None
+            raise _fail(_os_error(exc).in_words(lang), 2, lang) from None
         except NotebookFailed as exc:
-            raise _fail(str(exc), 1) from None
+            raise _fail(exc.in_words(lang), 1, lang) from None
         except AuditError as exc:
-            raise _fail(str(exc), 1) from None
+            raise _fail(exc.in_words(lang), 1, lang) from None
 
     return wrapper
 
@@ -334,7 +339,7 @@ def platform(
 
     if not check_engine(engine):
         msg = "platform runs on --engine spark"
-        raise _fail(msg, 2)
+        raise _fail(msg, 2, "en")
     if packs:
         from audit.spark.packs import build_packs
 
@@ -379,7 +384,6 @@ def monthly(
                                 out=out, sla_hours=sla_hours, window=window,
                                 progress=lambda line: console.print(line, markup=False))
     from audit.core.fmt import fmt_seconds
-    from audit.core.labels import label
 
     seconds = fmt_seconds(result.seconds, lang)
     typer.echo(label("progress.written", lang).format(path=result.pack_dir / "index.html",

@@ -41,6 +41,15 @@ def latin_words(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text) if not re.search(r"\d", t) and t not in ALLOWED]
 
 
+#: Columns quoting the input's own words (the chat message, the review): data, not page text.
+QUOTED = ("evidence", "review_text")
+
+
+def quoted_headers(lang: str) -> frozenset[str]:
+    """The headers of the quoted-input columns in ``lang`` (left out of the Latin-word walk)."""
+    return frozenset(label(f"col.{c}", lang) for c in QUOTED)
+
+
 @pytest.fixture(scope="module")
 def zh(demo_pack) -> Path:
     return demo_pack("zh")
@@ -48,7 +57,7 @@ def zh(demo_pack) -> Path:
 
 @pytest.mark.slow
 def test_zh_pack_has_no_latin_word_on_any_page_chart_or_sheet(zh: Path) -> None:
-    items = pack_text(zh)
+    items = pack_text(zh, quoted_headers("zh"))
     assert len(items) > 1000  # pages, charts and workbooks were all read
     offenders = [(where, text[:90]) for where, text in items if latin_words(text)]
     assert not offenders, f"{len(offenders)} texts with Latin words, e.g. {offenders[:15]}"
@@ -206,8 +215,9 @@ def test_excel_lists_have_a_sheet_per_agent_and_the_order_to_act(zh: Path) -> No
             assert agent in ws.title
             assert rows == [r for r in everyone if r[h("agent_id")] == agent]  # same order
     chase = _rows(books["promises_to_chase"][label("sheet.all_agents", "zh")])
-    keys = [(-(r[h("owed_cny")] if r[h("owed_cny")] is not None else -1), -r[h("days_overdue")])
-            for r in chase]
+    # Most owed first, then longest overdue; an offer only made in chat has no due date (last).
+    keys = [(-(r[h("owed_cny")] if r[h("owed_cny")] is not None else -1),
+             r[h("days_overdue")] is None, -(r[h("days_overdue")] or 0)) for r in chase]
     assert keys == sorted(keys)
     blank = [r for r in chase if r[h("owed_cny")] is None]
     assert blank
@@ -256,3 +266,20 @@ def test_pack_text_walks_titles_axes_hover_and_cells(tmp_path: Path) -> None:
     book = tmp_path / "b.xlsx"
     pl.DataFrame({"列": ["cell word"]}).write_excel(book, worksheet="sheet word")
     assert {t for _, t in workbook_text(book)} >= {"cell word", "sheet word"}
+
+
+def test_quoted_input_columns_are_data_and_nothing_else(tmp_path: Path) -> None:
+    """Only the cells under a quoted-input header are left out; its header and others stay."""
+    quoted = quoted_headers("zh")
+    evidence = label("col.evidence", "zh")
+    page = tmp_path / "p.html"
+    page.write_text(f"<table><thead><tr><th>{evidence}</th><th>状态</th></tr></thead><tbody>"
+                    "<tr><td>vip价</td><td>broken</td></tr></tbody></table>", "utf-8")
+    assert page_text(page, quoted) == [evidence, "状态", "broken"]
+    assert "vip价" in page_text(page)
+    book = tmp_path / "b.xlsx"
+    pl.DataFrame({evidence: ["vip价"], "状态": ["broken"]}).write_excel(book, worksheet="表")
+    texts = {t for _, t in workbook_text(book, quoted)}
+    assert evidence in texts
+    assert "broken" in texts
+    assert "vip价" not in texts

@@ -46,13 +46,11 @@ def parse_as_of(value: str) -> datetime:
     """
     text = str(value).strip()
     if not _AS_OF.fullmatch(text):
-        msg = f"as-of date must be YYYY-MM-DD (e.g. 2026-10-31), got {value!r}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.as_of_format", value=repr(value))
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        msg = f"as-of date {value!r} is not a real calendar date"
-        raise ParameterError(msg) from None
+        raise ParameterError.worded(key="error.as_of_calendar", value=repr(value)) from None
     return end_of_day(day)
 
 
@@ -81,12 +79,11 @@ def parse_month(value: str) -> tuple[date, date]:
     """
     text = str(value).strip()
     if not _MONTH.fullmatch(text):
-        msg = f"month must be YYYY-MM (e.g. 2026-10), got {value!r}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.month_format", value=repr(value))
     year, month = int(text[:4]), int(text[5:])
     if not 1 <= month <= 12 or year < 1:
-        msg = f"month {value!r} has no month {month:02d}; expected 01-12"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.month_number", value=repr(value),
+                                    month=f"{month:02d}")
     last = calendar.monthrange(year, month)[1]
     return date(year, month, 1), date(year, month, last)
 

@@ -163,9 +163,7 @@ def load_dataset(data_dir: Path | str, *, require: Iterable[str] = ()) -> Datase
         ds = _load_exports(data_dir)
     missing = [n for n in required if n in ds.absent]
     if missing:
-        msg = (f"{data_dir}: required table `{missing[0]}` is absent (no {missing[0]}.csv, "
-               f".xlsx or .parquet)")
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.table_absent", folder=data_dir, table=missing[0])
     return ds
 
 
@@ -190,9 +188,8 @@ def _load_exports(data_dir: Path) -> Dataset:
         valid[name], quarantine[name], reports[name] = _load_table(path, name, valid)
         tables[name] = valid[name].lazy()
     if len(absent) == len(TABLES):
-        msg = (f"{data_dir}: no exports found (expected files named after the tables, such as "
-               f"reviews.csv or promises.xlsx: {', '.join(TABLES)})")
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.no_exports", folder=data_dir,
+                                     tables=", ".join(TABLES))
     return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
 
 

@@ -73,8 +73,7 @@ def find_table_file(data_dir: Path, name: str) -> Path | None:
         (``reviews.numbers``): named, never reported as absent.
     """
     if not data_dir.is_dir():
-        msg = f"data folder {data_dir} does not exist or is not a folder"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.data_folder", path=data_dir)
     named = sorted(p for p in data_dir.iterdir()
                    if p.is_file() and p.stem.strip().lower() == name)
     found = [p for p in named if p.suffix.lower() in EXTENSIONS]
@@ -200,8 +199,7 @@ def _read_csv(path: Path) -> tuple[_Part, tuple[int, ...]]:
     """A CSV as text, each row's first line, and the lines that were not UTF-8."""
     data, bad_lines = _decode_csv(path)
     if not data.strip():
-        msg = f"{path.name}: the file is empty (no header row)"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.file_empty", file=path.name)
     header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
@@ -276,8 +274,7 @@ def _read_workbook(path: Path, name: str) -> tuple[list[_Part], list[str]]:
     """
     sheets = [(n, g) for n, g in _read_sheets(path) if g.height]
     if not sheets:
-        msg = f"{path.name}: the first sheet is empty (no header row)"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.sheet_empty", file=path.name)
     hmap = _header_map(name)
     required = {c.name for c in table(name).columns if c.required}
 
@@ -313,8 +310,8 @@ def _read_parts(path: Path, name: str) -> tuple[list[_Part], tuple[int, ...], li
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is "unreadable file"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        msg = f"{path.name}: cannot read the file ({first})"
-        raise StructuralError(msg) from exc
+        raise StructuralError.worded(key="error.file_unreadable", file=path.name,
+                                     why=first) from exc
 
 
 def as_text(df: pl.DataFrame) -> pl.DataFrame:
@@ -355,9 +352,8 @@ def _canonical(part: _Part, path: Path, name: str) -> tuple[pl.DataFrame, list[s
     for col in spec.columns:
         if col.required and col.name not in present:
             shown = ", ".join(f"`{c}`" for c in df.columns)
-            msg = (f"contract `{name}` expects column `{col.name}`, but {where} has: "
-                   f"[{shown}]")
-            raise StructuralError(msg)
+            raise StructuralError.worded(key="error.column_missing", table=name, column=col.name,
+                                         where=where, shown=shown)
 
     def trim(col: str) -> pl.Expr:
         t = pl.col(col).str.strip_chars()

@@ -98,15 +98,25 @@ def _writing(path: Path) -> Iterator[None]:
     try:
         for parent in reversed(path.parents):
             if parent.exists() and not parent.is_dir():
-                msg = f"cannot write {path}: {parent} is a file, not a folder"
-                raise OutputError(msg)
+                raise OutputError.worded(key="error.write_parent_file", path=path, parent=parent)
         path.parent.mkdir(parents=True, exist_ok=True)
         yield
     except OSError as exc:
-        why = "the disk is full" if exc.errno == errno.ENOSPC else (
-            exc.strerror or str(exc) or type(exc).__name__)
-        msg = f"cannot write {path}: {why}"
-        raise OutputError(msg) from exc
+        raise write_error(exc, path) from exc
+
+
+#: Operating-system faults a manager can act on, each with its own sentence.
+_WRITE_FAULTS = {errno.ENOSPC: "error.write_disk_full", errno.EACCES: "error.write_denied",
+                 errno.EPERM: "error.write_denied", errno.EROFS: "error.write_read_only"}
+
+
+def write_error(exc: OSError, path: object) -> OutputError:
+    """The one-line error for a failed write of ``path`` (a known fault in words, else the OS's)."""
+    key = _WRITE_FAULTS.get(exc.errno or 0)
+    if key:
+        return OutputError.worded(key=key, path=path)
+    return OutputError.worded(key="error.write_failed", path=path,
+                              why=exc.strerror or str(exc) or type(exc).__name__)
 
 
 def write_csv(df: pl.DataFrame, path: Path, *, mask: bool = True, bom: bool = False) -> None:

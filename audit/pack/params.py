@@ -81,29 +81,24 @@ def check_params(
     """
     data = Path(data_dir).resolve()
     if not data.is_dir():
-        msg = f"data folder {str(data)!r} does not exist or is not a folder"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.data_folder", path=repr(str(data)))
     if not isinstance(month, str):
-        msg = f"month must be a string YYYY-MM, got {month!r}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.month_format", value=repr(month))
     first, _ = parse_month(month)
     month_text = month.strip()
     as_of_text = "" if as_of is None else str(as_of).strip()
     if as_of_text:
         if parse_as_of(as_of_text).date() < first:
-            msg = f"as-of date {as_of_text} is before the report month {month_text}"
-            raise ParameterError(msg)
+            raise ParameterError.worded(key="error.as_of_before_month", as_of=as_of_text,
+                                        month=month_text)
     shop_text = "" if shop is None else str(shop).strip()
     if shop_text and not _SHOP.fullmatch(shop_text):
-        msg = (f"shop must be a shop id (letters, digits, '_', '-', '.', at most 64), "
-               f"got {shop!r}")
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.shop_format", value=repr(shop))
     # Absolute from here on: notebooks run in threads, and a relative path must not depend on
     # whatever the process's working directory is when a lazy scan finally runs.
     out_dir = Path(out).resolve()
     if out_dir.exists() and not out_dir.is_dir():
-        msg = f"--out {str(out_dir)!r} exists and is not a folder"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.out_not_folder", path=repr(str(out_dir)))
     from audit.impact.analysis import check_window
     from audit.resolution.job import check_sla
 
@@ -121,9 +116,8 @@ def resolve_as_of(params: PackParams, last_activity: datetime) -> PackParams:
         return params
     as_of = last_activity.date()
     if as_of < params.month_bounds[0]:
-        msg = (f"the data ends on {as_of.isoformat()}, before the report month {params.month}; "
-               "is --month right?")
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.data_ends_before", day=as_of.isoformat(),
+                                    month=params.month)
     return replace(params, as_of=as_of.isoformat())
 
 
@@ -131,5 +125,4 @@ def check_shop(params: PackParams, shops: set[str]) -> None:
     """Raise ``ParameterError`` when ``params.shop`` is set but absent from the data."""
     if params.shop and params.shop not in shops:
         known = ", ".join(sorted(shops)[:10]) or "none"
-        msg = f"shop {params.shop!r} is not in the data (shops: {known})"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.shop_unknown", shop=repr(params.shop), known=known)

@@ -108,17 +108,17 @@ def write_year_files(year: YearViews, current: MonthViews, actions: Path, data: 
     from audit.pack.scorecard import agent_sheets
 
     month = year.month
-    outputs.write_csv(year.trends, data / "trends.csv")
-    outputs.write_csv(year.scorecard, data / "agent_scorecard.csv")
+    outputs.write_csv(year.trends, data / "trends.csv", bom=True)
+    outputs.write_csv(year.scorecard, data / "agent_scorecard.csv", bom=True)
     _book(agent_sheets(year.scorecard, current, lang=lang),
           actions / action_list_file("agent_scorecards", month), lang)
     counts = {"agent_scorecards": year.scorecard.height}
     if current.review is not None:
         r = current.review
-        outputs.write_csv(r.to_explain, data / "explain_before_window.csv")
+        outputs.write_csv(r.to_explain, data / "explain_before_window.csv", bom=True)
         _book({"to_explain": r.to_explain},
               actions / action_list_file("explain_before_window", month), lang)
-        outputs.write_csv(r.product_signal, data / "product_signal.csv")
+        outputs.write_csv(r.product_signal, data / "product_signal.csv", bom=True)
         _book({"products_to_review": r.products_to_review, "product_signal": r.product_signal},
               actions / action_list_file("products_to_review", month), lang)
         counts["explain_before_window"] = r.to_explain.height

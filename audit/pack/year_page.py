@@ -13,7 +13,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from audit.core.figure_style import styled
-from audit.core.fmt import DASH, fmt_column, fmt_interval
+from audit.core.fmt import DASH, fmt_column, fmt_interval, fmt_month
 from audit.core.labels import label
 from audit.data.schema import CATEGORIES
 from audit.pack.scorecard import KINDS as CARD_KINDS
@@ -29,6 +29,7 @@ _KINDS: dict[str, str] = {
     "z": "ratio", "orders": "count", "complaints": "count", "reviews": "count",
     "explained": "count", "explained_in_time": "count", "still_open": "count", "due": "count",
     "item_orders_30d": "count", "months_above": "count", "months": "count",
+    "resolution_rate_change": "signed_pct", "share_within_sla_change": "signed_pct",
 }
 
 
@@ -70,12 +71,12 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
     out = df
     for name, (lo, hi, kind) in (intervals or {}).items():
         out = out.with_columns(pl.struct(lo, hi).map_elements(
-            lambda r, lo=lo, hi=hi, kind=kind: fmt_interval(r[lo], r[hi], kind),
+            lambda r, lo=lo, hi=hi, kind=kind: fmt_interval(r[lo], r[hi], kind, lang),
             return_dtype=pl.String).alias(name))
     exprs = []
     for c in columns:
         if c in _KINDS:
-            exprs.append(fmt_column(c, _KINDS[c]))
+            exprs.append(fmt_column(c, _KINDS[c], lang))
         elif c in _TIER_COLUMNS:
             exprs.append(pl.col(c).replace_strict(
                 {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
@@ -96,6 +97,7 @@ def trend_chart(trends: pl.DataFrame, *, lang: str) -> go.Figure:
     """
     team = trends.filter(pl.col("agent_id").is_null())
     names = list(METRICS)
+    months = _months(trends, lang)
     cols = 2
     fig = make_subplots(rows=-(-len(names) // cols), cols=cols,
                         subplot_titles=[label(f"year.metric.{m}", lang) for m in names])
@@ -104,14 +106,25 @@ def trend_chart(trends: pl.DataFrame, *, lang: str) -> go.Figure:
         r, c = i // cols + 1, i % cols + 1
         has_ci = d["ci_low"].is_not_null().any()
         fig.add_trace(go.Scatter(
-            x=d["month"].to_list(), y=d["value"].to_list(), mode="lines+markers",
-            name=label(f"year.metric.{metric}", lang), showlegend=False,
+            x=[fmt_month(m, lang) for m in d["month"]], y=d["value"].to_list(),
+            mode="lines+markers", name=label(f"year.metric.{metric}", lang), showlegend=False,
             marker={"symbol": ["circle" if f else "circle-open" for f in d["final"]]},
             error_y={"type": "data", "symmetric": False, "visible": bool(has_ci),
                      "array": (d["ci_high"] - d["value"]).fill_null(0).to_list(),
                      "arrayminus": (d["value"] - d["ci_low"]).fill_null(0).to_list()}),
             row=r, col=c)
+        fig.update_yaxes(tickformat=_TICKS.get(METRICS[metric], ""), row=r, col=c)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
     return styled(fig, title=label("year.fig.trends", lang), height=260 * (-(-len(names) // cols)))
+
+
+#: Axis tick formats (d3) of a metric's kind: a share as a percentage, money with ¥.
+_TICKS = {"pct": ".0%", "cny": "¥,.0f"}
+
+
+def _months(trends: pl.DataFrame, lang: str) -> list[str]:
+    """Every month of ``trends`` in order, as the axis spells it (``2026年10月``)."""
+    return [fmt_month(m, lang) for m in sorted(set(trends["month"].to_list()))]
 
 
 def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
@@ -125,10 +138,12 @@ def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
     fig = go.Figure()
     for agent in sorted(set(d["agent_id"].to_list())):
         a = d.filter(pl.col("agent_id") == agent).sort("month")
-        fig.add_trace(go.Scatter(x=a["month"].to_list(), y=a["value"].to_list(),
+        fig.add_trace(go.Scatter(x=[fmt_month(m, lang) for m in a["month"]],
+                                 y=a["value"].to_list(),
                                  mode="lines+markers", name=agent,
                                  line={"width": 4 if agent in flagged else 1},
                                  opacity=1.0 if agent in flagged else 0.45))
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=_months(trends, lang))
     return styled(fig, title=label(f"year.fig.agents.{metric}", lang), height=420)
 
 
@@ -172,10 +187,10 @@ def trend_table(year: YearViews, *, lang: str) -> pl.DataFrame:
     rows = []
     for month in sorted(set(team["month"].to_list())):
         m = team.filter(pl.col("month") == month)
-        row = {header("month", lang): month + ("" if m["final"].all() else " *")}
+        row = {header("month", lang): fmt_month(month, lang) + ("" if m["final"].all() else " *")}
         for metric, kind in METRICS.items():
             v = m.filter(pl.col("metric") == metric)["value"]
             row[label(f"year.metric.{metric}", lang)] = fmt_value(v[0] if v.len() else None,
-                                                                  kind)
+                                                                  kind, lang)
         rows.append(row)
     return pl.DataFrame(rows)

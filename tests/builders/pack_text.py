@@ -23,14 +23,27 @@ _SEEN_ATTRIBUTES = ("title", "alt", "aria-label", "placeholder")
 
 
 class _Text(HTMLParser):
-    def __init__(self) -> None:
+    """Text nodes and seen attributes; table cells under a header in ``data_headers`` left out."""
+
+    def __init__(self, data_headers: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.items: list[str] = []
         self._hidden = 0
+        self._data_headers = data_headers
+        self._headers: list[str] = []
+        self._column = -1
+        self._in_th = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
             self._hidden += 1
+        elif tag == "table":
+            self._headers = []
+        elif tag == "tr":
+            self._column = -1
+        elif tag in {"td", "th"}:
+            self._column += 1
+            self._in_th = tag == "th"
         for name, value in attrs:
             if name in _SEEN_ATTRIBUTES and value:
                 self.items.append(value)
@@ -38,15 +51,26 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN and self._hidden:
             self._hidden -= 1
+        elif tag in {"td", "th"}:
+            self._in_th = False
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
-            self.items.append(data.strip())
+        if self._hidden or not data.strip():
+            return
+        if self._in_th:
+            self._headers.append(data.strip())
+        elif (0 <= self._column < len(self._headers)
+              and self._headers[self._column] in self._data_headers):
+            return  # a quoted input text (a buyer's or agent's words): data, not page text
+        self.items.append(data.strip())
 
 
-def page_text(page: Path) -> list[str]:
-    """Every text node and seen attribute of an HTML page (scripts and styles excluded)."""
-    parser = _Text()
+def page_text(page: Path, data_headers: frozenset[str] = frozenset()) -> list[str]:
+    """Every text node and seen attribute of an HTML page (scripts and styles excluded).
+
+    Table cells under a header in ``data_headers`` (columns quoting input text) are left out.
+    """
+    parser = _Text(data_headers)
     parser.feed(page.read_text("utf-8"))
     return parser.items
 
@@ -123,28 +147,38 @@ def date_axes(figure: dict) -> list[tuple[str, dict]]:
     return axes
 
 
-def workbook_text(book: Path) -> list[tuple[str, str]]:
-    """Every sheet name and every string cell of a workbook, as ``(sheet!cell, text)``."""
+def workbook_text(book: Path, data_headers: frozenset[str] = frozenset()
+                  ) -> list[tuple[str, str]]:
+    """Every sheet name and every string cell of a workbook, as ``(sheet!cell, text)``.
+
+    Cells below a first-row header in ``data_headers`` (columns quoting input text) are left out.
+    """
     import openpyxl
 
     wb = openpyxl.load_workbook(book, read_only=True)
     items = []
     for ws in wb.worksheets:
         items.append((f"{book.name}:{ws.title}", ws.title))
+        quoted: set[int] = set()
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str):
+                if cell.row == 1 and cell.value in data_headers:
+                    quoted.add(cell.column)
+                if isinstance(cell.value, str) and not (cell.row > 1 and cell.column in quoted):
                     items.append((f"{book.name}:{ws.title}!{cell.coordinate}", cell.value))
     return items
 
 
-def pack_text(pack: Path) -> list[tuple[str, str]]:
-    """Everything a reader of ``pack`` sees: every page, every chart, every workbook cell."""
+def pack_text(pack: Path, data_headers: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Everything a reader of ``pack`` sees: every page, every chart, every workbook cell.
+
+    ``data_headers``: column headers whose cells quote input text (left out, see above).
+    """
     items: list[tuple[str, str]] = []
     for page in sorted(pack.glob("*.html")):
-        items.extend((page.name, t) for t in page_text(page))
+        items.extend((page.name, t) for t in page_text(page, data_headers))
         for n, fig in enumerate(figures(page)):
             items.extend((f"{page.name} chart {n}: {w}", t) for w, t in chart_text(fig))
     for book in sorted(pack.rglob("*.xlsx")):
-        items.extend(workbook_text(book))
+        items.extend(workbook_text(book, data_headers))
     return items
