@@ -287,14 +287,14 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
              (r[head.index(rate_col)], r[head.index(label("resolution.col.mix_adjusted_ratio",
                                                         lang))]) for r in agents[1:]}
     for row in card.filter(pl.col("cases") > 0).iter_rows(named=True):
-        assert shown[row["agent_id"]] == (fmt_value(row["resolution_rate"], "pct"),
-                                          fmt_value(row["mix_adjusted_ratio"], "ratio"))
+        assert shown[row["agent_id"]] == (fmt_value(row["resolution_rate"], "pct", lang),
+                                          fmt_value(row["mix_adjusted_ratio"], "ratio", lang))
     book = folder / "actions" / f"agent_scorecards_{MONTH}.xlsx"
     team = _sheet_rows(book, label("sheet.team", lang))
     assert len(team) == card.height
     breaches = sum(len([r for r in _sheet_rows(book, a) if r[label("year.col.item", lang)]
                         == label("year.item.breach", lang)]) for a in card["agent_id"])
-    assert fmt_value(breaches, "count") == cards["protocol_breaches"][0]
+    assert fmt_value(breaches, "count", lang) == cards["protocol_breaches"][0]
     trends = pl.read_csv(folder / "data" / "trends.csv").filter(
         pl.col("month") == MONTH, pl.col("agent_id").is_null())
     headline = pl.read_csv(folder / "data" / "headline.csv")
@@ -303,4 +303,4 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
                    "unverified_claims"):
         kind = headline.filter(pl.col("metric") == metric)["kind"][0]
         value = trends.filter(pl.col("metric") == metric)["value"][0]
-        assert fmt_value(value, kind) == cards[metric][0], metric
+        assert fmt_value(value, kind, lang) == cards[metric][0], metric
