@@ -256,9 +256,10 @@ def _combine(fit: PoissonFEFit, x: sp.csr_matrix, cols: list[int]) -> tuple[floa
         return np.nan, np.nan
     b = fit.beta[cols]
     mass = np.asarray(x[:, cols].multiply(fit.mu.reshape(-1, 1)).sum(axis=0)).ravel()
-    m0 = mass * np.exp(-b)
+    with np.errstate(over="ignore"):  # a coefficient that ran off in a tiny shop: no effect
+        m0 = mass * np.exp(-b)
     tot = m0.sum()
-    if tot <= 0:
+    if not np.isfinite(tot) or tot <= 0:
         return np.nan, np.nan
     eff = float(mass.sum() / tot - 1.0)
     grad = mass / tot
