@@ -31,6 +31,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from audit.tiering import tier_reviews
@@ -138,6 +139,73 @@ def confusion(scored: pl.DataFrame, labels: tuple[str, ...] = ALL) -> pl.DataFra
     return grid.fill_null(0)
 
 
+LABELS = ("tiering_heldout_labels.csv", "tiering_labels_2.csv")
+
+
+def hand_labels() -> pl.DataFrame:
+    """Both hand-labelled samples: row, cat, sample, stratum, split, gold (``x`` kept)."""
+    frames = []
+    for i, name in enumerate(LABELS):
+        lab = pl.read_csv(Path(__file__).with_name(name), infer_schema=False)
+        if "stratum" not in lab.columns:
+            lab = lab.with_columns(stratum=pl.lit("first"))
+        frames.append(lab.select("row", "cat", "stratum", "split", "gold",
+                                 sample=pl.lit("first" if i == 0 else "second")))
+    return pl.concat(frames)
+
+
+def hand_left_out() -> int:
+    return hand_labels().filter(pl.col("gold") == "x").height
+
+
+def hand_frame(shopping: pl.DataFrame) -> pl.DataFrame:
+    """The hand-labelled reviews with their text (from ../shared) and gold tier lists."""
+    kept = hand_labels().filter(pl.col("gold") != "x")
+    return (shopping.join(kept.select(pl.col("row").alias("review_id"), "sample", "stratum",
+                                      "split", pl.col("gold").alias("hand")),
+                          on="review_id", how="inner")
+            .with_columns(gold=pl.col("hand").str.split("|")).drop("hand"))
+
+
+def bootstrap_macro(scored: pl.DataFrame, reps: int = 2000, seed: int = 11,
+                    tiers: tuple[str, ...] = MACRO) -> tuple[float, float]:
+    """Percentile 95% interval of macro-F1, resampling reviews with replacement (seeded)."""
+    rng = np.random.default_rng(seed)
+    pred = scored["pred"].to_numpy()
+    gold = scored["gold_one"].to_numpy()
+    w = rng.multinomial(len(pred), np.full(len(pred), 1 / len(pred)), size=reps)
+    f1s = []
+    for t in tiers:
+        tp = w @ ((pred == t) & (gold == t))
+        fp = w @ ((pred == t) & (gold != t))
+        fn = w @ ((pred != t) & (gold == t))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f1s.append(np.nan_to_num(2 * tp / (2 * tp + fp + fn)))
+    macro = np.mean(f1s, axis=0)
+    return float(np.quantile(macro, 0.025)), float(np.quantile(macro, 0.975))
+
+
+def show_errors(scored: pl.DataFrame) -> None:
+    """The misread reviews of a dev part, with text, for error analysis (never the held part)."""
+    wrong = scored.filter(pl.col("pred") != pl.col("gold_one"))
+    tiered = TIERER(wrong.lazy().select("review_id", "rating", "text")).collect()
+    for r, ev in zip(wrong.iter_rows(named=True), tiered["evidence"], strict=True):
+        print(f"{r['review_id']}\tgold={'|'.join(r['gold'])}\tpred={r['pred']} [{ev}]\t"
+              f"{r['text'][:200]}")
+
+
+def report(name: str, scored: pl.DataFrame) -> None:
+    """Per-tier table, macro-F1 with its bootstrap interval, accuracy and confusion."""
+    table = per_tier(scored)
+    lo, hi = bootstrap_macro(scored)
+    print(f"== {name}: {scored.height} reviews")
+    print(table)
+    print(f"macro-F1 (novice, logistics, service, quality): {macro_f1(table):.3f} "
+          f"[95% bootstrap {lo:.3f}-{hi:.3f}]; "
+          f"accuracy {(scored['pred'] == scored['gold_one']).mean():.3f}")
+    print(confusion(scored))
+
+
 def shopping_frame(data: Path) -> pl.DataFrame:
     s = pl.read_csv(data / "online_shopping_10_cats" / "online_shopping_10_cats.csv",
                     infer_schema=False)
@@ -174,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=default_data())
     ap.add_argument("--baseline", action="store_true",
                     help="score the keyword-only baseline instead of audit.tiering")
+    ap.add_argument("--show-errors", action="store_true",
+                    help="print the misread reviews of the dev parts (to the terminal)")
+    ap.add_argument("--no-held", action="store_true",
+                    help="leave out the held-back half of the hand labels (while tuning)")
     args = ap.parse_args(argv)
     global TIERER  # noqa: PLW0603 - a script switch, read by score()
     if args.baseline:
@@ -190,15 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     held = pl.col("review_id").cast(pl.Int64) % 5 == 0
     print(f"zhijiang_2019: cosmetics, {zs.height} reviews ({left_out} with an untiered complaint "
           "left out), all rated neutral")
-    for name, part in (("dev (review_id % 5 != 0)", zs.filter(~held)),
-                       ("held out (review_id % 5 == 0, never tuned on)", zs.filter(held)),
-                       ("all", zs)):
-        table = per_tier(part)
-        print(f"== zhijiang_2019 {name}: {part.height} reviews")
-        print(table)
-        print(f"macro-F1 (novice, logistics, service, quality): {macro_f1(table):.3f}; "
-              f"accuracy {(part['pred'] == part['gold_one']).mean():.3f}")
-        print(confusion(part))
+    zparts = [("dev (review_id % 5 != 0)", zs.filter(~held))]
+    if not args.no_held:
+        zparts += [("held out (review_id % 5 == 0, never tuned on)", zs.filter(held)),
+                   ("all", zs)]
+    for name, part in zparts:
+        report(f"zhijiang_2019 {name}", part)
 
     s = shopping_frame(args.data)
     ss = score(s.with_columns(gold=pl.concat_list("gold"))).with_columns(
@@ -215,22 +284,25 @@ def main(argv: list[str] | None = None) -> int:
         neg = part.filter(pl.col("gold") == "complaint")
         print("tier mix of negative reviews:",
               dict(neg.group_by("pred").len().sort("len", descending=True).iter_rows()))
-    labels = pl.read_csv(Path(__file__).with_name("tiering_heldout_labels.csv"),
-                         schema_overrides={"row": pl.String})
-    kept = labels.filter(pl.col("gold") != "x")
-    hand = (
-        s.join(kept.select(pl.col("row").alias("review_id"), pl.col("gold").alias("hand")),
-               on="review_id", how="inner")
-        .with_columns(gold=pl.col("hand").str.split("|")).drop("hand")
-    )
-    hs = score(hand)
-    table = per_tier(hs)
-    print(f"== hand-labelled held-out products: {hs.height} reviews "
-          f"({labels.height - kept.height} not reviews, left out)")
-    print(table)
-    print(f"macro-F1 (novice, logistics, service, quality): {macro_f1(table):.3f}; "
-          f"accuracy {(hs['pred'] == hs['gold_one']).mean():.3f}")
-    print(confusion(hs))
+    hand = hand_frame(s)
+    print(f"== hand-labelled unseen product kinds: {hand.height} reviews "
+          f"({hand_left_out()} not shop reviews, left out)")
+    print(hand.group_by("sample", "stratum", "split").len().sort("sample", "stratum", "split"))
+    parts = [("dev half (errors read while tuning)", hand.filter(pl.col("split") == "dev"))]
+    if not args.no_held:
+        parts.append(("first sample (130, seed 11; half of it is in the held-back half)",
+                      hand.filter(pl.col("sample") == "first")))
+        held_half = hand.filter(pl.col("split") == "held")
+        parts += [("held-back half (scored once, never tuned on)", held_half),
+                  ("held-back half, random strata only (first sample + random)",
+                   held_half.filter(pl.col("stratum") != "mention"))]
+    for name, part in parts:
+        scored = score(part)
+        report(f"hand-labelled, {name}", scored)
+        if args.show_errors and name.startswith("dev"):
+            show_errors(scored)
+    if args.show_errors:
+        show_errors(zs.filter(~held))
     held = ss.filter(~pl.col("cat").is_in(DEV_CATS + APART))
     print("== held out, per product kind (novice vs complaint macro-F1)")
     for cat in sorted(held["cat"].unique()):

@@ -67,6 +67,20 @@ HARD_CASES = [
     ("快递员送错地方了，东西都拆开了", "negative", "logistics", {"logistics"}, set()),
     # Two complaints: both shown; the named cue (物流慢) outweighs aspect + opinion (质量 不咋地).
     ("物流慢质量也不咋地", "negative", "logistics", {"logistics", "quality"}, set()),
+    # A comparison that falls short is a complaint: the praise word is only the yardstick.
+    ("没有想象中的好，用了两天", "negative", "quality", set(), set()),
+    ("不如超市买的好吃", "neutral", "quality", set(), set()),
+    # How someone behaved counts for the person named: here the courier, not an agent.
+    ("态度恶劣的快递员，非要我自己下楼", "negative", "logistics", {"logistics"}, {"service"}),
+    # ... and any general dissatisfaction decides, however much else is praised.
+    ("挺好的，很喜欢，就是有点失望", "negative", "quality", set(), set()),
+    # Short weight or count is the wrong quantity sent.
+    ("短斤缺两，称了不到四斤", "negative", "wrong_item", {"wrong_item"}, set()),
+    ("打开一看少了两个", "negative", "wrong_item", {"wrong_item"}, set()),
+    # "收到货" (received the goods) is not the delivery aspect 到货.
+    ("收到货有两个是烂的", "negative", "quality", {"quality"}, {"logistics"}),
+    ("怎么还没到货？？？", "neutral", "logistics", {"logistics"}, set()),
+    ("客服电话一直打不通", "negative", "service", {"service"}, set()),
 ]
 
 
@@ -126,6 +140,17 @@ def test_rating_decides_an_empty_or_silent_review() -> None:
     assert neutral["tier"].to_list() == ["novice", "novice"]
     assert negative["tier"].to_list() == ["quality", "quality"]
     assert negative["confidence"].max() < 0.3
+
+
+def test_a_negative_rating_with_praise_of_the_courier_only_is_not_the_novice() -> None:
+    """Praise of the courier or the agents does not say the goods are fine: under a negative
+    rating that is a quality case with nothing to go on (low confidence); under a neutral one
+    it is still the novice buyer."""
+    texts = ["一星给快递，快递员不错", "客服态度很好"]
+    negative, neutral = _tier(texts, "negative"), _tier(texts, "neutral")
+    assert negative["tier"].to_list() == ["quality", "quality"]
+    assert negative["confidence"].max() < 0.3
+    assert neutral["tier"].to_list() == ["novice", "novice"]
 
 
 def test_confidence_is_higher_with_more_evidence() -> None:

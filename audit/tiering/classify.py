@@ -9,14 +9,18 @@ repeat: "差评", "不好", template complaints), joined back to the reviews at 
 2. Aho-Corasick, leftmost-longest, over each clause with the pattern table (``lexicon.py``):
    aspects, opinions, cues, shields and generated negated forms;
 3. per clause: an aspect takes the clause's summed opinion (so "快递很慢" is a logistics complaint
-   and "快递很快" logistics praise); a cue counts on its own; an opinion with no aspect and no cue
-   in its clause is *general* praise or dissatisfaction;
+   and "快递很快" logistics praise; in a comparison that falls short, "没有想象中的好", only the
+   complaint side counts); a cue counts on its own (a cue about someone's behaviour counts for
+   the courier when the clause names the courier and no agent); an opinion with no aspect and
+   no cue in its clause is *general* praise or dissatisfaction;
 4. per review: the complaint score of each tier; the tiers shown are those scoring at least
    ``MIN_SCORE``; the primary tier is fraud, else wrong_item, else buyer (they decide how a case is
    handled whatever else it says), else the highest of quality/service/logistics. With no tier:
    general dissatisfaction (or a negative rating with nothing to go on) is quality, since the
-   goods are what a buyer rates; otherwise, praise or nothing under a neutral/negative rating is
-   the novice buyer (DOMAIN tier 1).
+   goods are what a buyer rates; under a negative rating any general dissatisfaction, and
+   praise only of the courier or the agents, are quality too; otherwise, praise or nothing
+   under a neutral rating (praise of the goods under a negative one) is the novice buyer
+   (DOMAIN tier 1).
 """
 
 from __future__ import annotations
@@ -87,19 +91,25 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
         # the saving.
         .cache()
     )
-    is_op = pl.col("kind") == "opinion"
+    is_op = pl.col("kind").is_in(["opinion", "comparative"])
+    opinion = pl.col("polarity") * pl.col("weight")
     # One integer key per clause: grouping on it is cheaper than on (uid, ci), and a string
     # join per group is slow in polars, so the opinion words are gathered as a list and joined
     # as a list column.
     clause = (
         hits.group_by("k").agg(
-            opinion=pl.when(is_op).then(pl.col("polarity") * pl.col("weight"))
-            .otherwise(0.0).sum(),
+            opinion=pl.when(is_op).then(opinion).otherwise(0.0).sum(),
+            # In a comparison that falls short ("没有想象中的好") the praise word is the
+            # yardstick: only the complaint side of the clause counts.
+            complaint=pl.when(is_op).then(opinion.clip(upper_bound=0)).otherwise(0.0).sum(),
+            comparative=(pl.col("kind") == "comparative").any(),
             has_topic=(~is_op).any(),
             uid=pl.col("uid").first(),
             ci=pl.col("ci").first(),
             cw=pl.col("cw").first(),
         )
+        .with_columns(opinion=pl.when(pl.col("comparative")).then(pl.col("complaint"))
+                      .otherwise(pl.col("opinion")))
         .filter(pl.col("opinion") != 0)
         .join(hits.filter(is_op).group_by("k").agg(op_words=pl.col("term")),
               on="k", how="left")
@@ -115,7 +125,23 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
                 score=pl.col("opinion") * pl.col("cw"),
                 evidence=pl.col("term") + "+" + pl.col("op_words"))
     )
-    cues = hits.filter((pl.col("kind") == "cue") & (pl.col("polarity") != 0)).select(
+    # A cue about how someone behaved ("态度恶劣") in a clause that names the courier and no
+    # agent ("态度恶劣的快递员") is about the courier.
+    aspect_tiers = hits.filter(pl.col("kind") == "aspect").group_by("k").agg(
+        courier=(pl.col("tier") == "logistics").any(),
+        agent=(pl.col("tier") == "service").any(),
+    )
+    person_cues = (
+        hits.filter((pl.col("kind") == "cue") & pl.col("person") & (pl.col("polarity") != 0))
+        .join(aspect_tiers, on="k", how="left", maintain_order="left")
+        .with_columns(tier=pl.when(pl.col("courier") & ~pl.col("agent").fill_null(False))
+                      .then(pl.lit("logistics")).otherwise(pl.col("tier")))
+        .drop("courier", "agent")
+    )
+    cues = pl.concat([
+        hits.filter((pl.col("kind") == "cue") & ~pl.col("person") & (pl.col("polarity") != 0)),
+        person_cues,
+    ]).select(
         "uid", "ci", "tier",
         score=pl.col("polarity") * pl.col("weight") * pl.col("cw"),
         evidence=pl.col("term"),
@@ -129,15 +155,19 @@ def _contributions(clauses: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _per_text(contrib: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per uid: every tier's complaint score (``neg_<tier>``) and the praise total.
+    """One row per uid: each tier's complaint score (``neg_<tier>``), praise, praise_goods.
 
-    The scores are plain columns summed in one ``group_by`` (no per-group filtering).
+    ``praise_goods`` is the praise not aimed at the courier or the agents. The scores are
+    plain columns summed in one ``group_by`` (no per-group filtering).
     """
     neg = pl.col("score").clip(upper_bound=0).abs()
     return contrib.group_by("uid").agg(
         *[pl.when(pl.col("tier") == t).then(neg).otherwise(0.0).sum().alias(f"neg_{t}")
           for t in (*_COMPLAINTS, "general")],
         praise=pl.col("score").clip(lower_bound=0).sum(),
+        # Praise of the courier or the agents is not the novice's "the goods are fine".
+        praise_goods=pl.when(pl.col("tier").is_in(["logistics", "service"])).then(0.0)
+        .otherwise(pl.col("score").clip(lower_bound=0)).sum(),
     )
 
 
@@ -159,11 +189,15 @@ def _decide(scored: pl.LazyFrame) -> pl.LazyFrame:
         )
     gen = neg["general"]
     is_negative = pl.col("rating") == "negative"
-    by_general = (gen > 0) & (gen >= GENERAL_VS_PRAISE * praise)
+    # Under a negative rating the buyer has already said the goods are not fine: any general
+    # dissatisfaction decides, and only praise of the goods themselves (not of the courier or
+    # the agents) reads as the novice buyer. Under a neutral rating the reservation must
+    # reach half the praise ("还不错，稍有些粘腻").
+    by_general = (gen > 0) & ((gen >= GENERAL_VS_PRAISE * praise) | is_negative)
     primary = (
         primary.when(by_general)
         .then(pl.lit("quality"))
-        .when(is_negative & (praise == 0))
+        .when(is_negative & (pl.col("praise_goods").fill_null(0.0) == 0))
         .then(pl.lit("quality"))
         .otherwise(pl.lit("novice"))
     )

@@ -23,7 +23,7 @@ Tier = Literal["novice", "logistics", "service", "quality", "fraud", "wrong_item
 TIERS: tuple[str, ...] = get_args(Tier)
 
 #: Kinds of pattern (see ``lexicon.json`` meta).
-Kind = Literal["aspect", "opinion", "cue", "shield"]
+Kind = Literal["aspect", "opinion", "comparative", "cue", "shield"]
 
 #: Cues that say *who* caused the problem rather than how bad it is: negated ("没有发错") they
 #: mean no complaint at all, not praise.
@@ -43,6 +43,7 @@ PATTERN_SCHEMA: dict[str, pl.DataType] = {
     "polarity": pl.Float64(),
     "weight": pl.Float64(),
     "negated": pl.Boolean(),
+    "person": pl.Boolean(),
 }
 
 
@@ -51,7 +52,8 @@ def pattern_table() -> pl.DataFrame:
     """One row per literal pattern, sorted longest term first.
 
     Columns: term, kind, tier (null for opinions and shields), polarity (-1 complaint, +1
-    praise, 0 none), weight, negated.
+    praise, 0 none), weight, negated, person (the cue describes how someone behaved: it counts
+    for the courier when the clause names the courier and no agent).
 
     Examples
     --------
@@ -67,19 +69,19 @@ def pattern_table() -> pl.DataFrame:
         kind = group["kind"]
         for term in group["terms"]:
             row = (term, kind, group.get("tier"), float(group.get("polarity", 0)),
-                   float(group["weight"]), False)
+                   float(group["weight"]), False, bool(group.get("person", False)))
             listed.setdefault(term, row)
     generated: dict[str, tuple] = {}
     negators = [n["term"] for n in neg["negators"]]
     fillers = [f["term"] for f in neg["fillers"]]
-    for term, kind, tier, polarity, weight, _ in listed.values():
+    for term, kind, tier, polarity, weight, _, person in listed.values():
         if kind not in ("opinion", "cue") or polarity == 0 or len(term) > _MAX_NEGATED_LEN:
             continue
         flipped = 0.0 if tier in _NO_PRAISE_WHEN_NEGATED else -polarity
         for n in negators:
             for f in fillers if n in _FILLER_NEGATORS else [""]:
                 generated.setdefault(n + f + term, (n + f + term, kind, tier, flipped,
-                                                    weight * factor, True))
+                                                    weight * factor, True, person))
     rows = list(listed.values()) + [r for t, r in generated.items() if t not in listed]
     return (
         pl.DataFrame(rows, schema=PATTERN_SCHEMA, orient="row")
