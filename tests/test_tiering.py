@@ -243,7 +243,7 @@ def _eval_module():
 
 @pytest.mark.slow
 def test_zhijiang_macro_f1(shared_data: Path) -> None:
-    """Measured 0.726 over all of zhijiang (docs/tiering.md); fail if it drops below 0.68."""
+    """Measured 0.738 over all of zhijiang (docs/tiering.md); fail if it drops below 0.68."""
     ev = _eval_module()
     frame, _ = ev.zhijiang_frame(shared_data)
     scored = ev.score(frame)
@@ -253,7 +253,7 @@ def test_zhijiang_macro_f1(shared_data: Path) -> None:
 
 @pytest.mark.slow
 def test_held_out_products_novice_vs_complaint(shared_data: Path) -> None:
-    """Product kinds never looked at while writing the lexicon: measured 0.858; floor 0.82."""
+    """Product kinds never looked at while writing the lexicon: measured 0.862; floor 0.82."""
     ev = _eval_module()
     frame = ev.shopping_frame(shared_data).filter(
         ~pl.col("cat").is_in(ev.DEV_CATS + ev.APART))
@@ -273,3 +273,44 @@ def test_real_text_in_traditional_characters_tiers_the_same(shared_data: Path) -
     a = _tier(texts)
     b = _tier([conv.convert(t) for t in texts])
     assert (a["tier"] == b["tier"]).mean() >= 0.97
+
+
+def test_hand_label_files_hold_row_references_only_and_the_committed_split() -> None:
+    """No review text in the repository; the dev/held split is the committed hash rule."""
+    ev = _eval_module()
+    labels = ev.hand_labels()
+    assert set(labels.columns) == {"row", "cat", "sample", "stratum", "split", "gold"}
+    assert labels["row"].str.contains(r"^\d+$").all()
+    assert labels["row"].is_unique().all()
+    assert labels["stratum"].is_in(["first", "random", "mention"]).all()
+    gold = labels.filter(pl.col("gold") != "x")["gold"].str.split("|").explode()
+    assert gold.is_in(list(TIERS)).all()
+    import hashlib
+
+    expected = ["dev" if hashlib.sha256(r.encode()).digest()[0] % 2 == 0 else "held"
+                for r in labels["row"]]
+    assert labels["split"].to_list() == expected
+
+
+def test_bootstrap_interval_brackets_the_point_estimate() -> None:
+    ev = _eval_module()
+    gold = ["novice"] * 20 + ["logistics"] * 10 + ["service"] * 10 + ["quality"] * 60
+    pred = gold[:90] + ["quality"] * 10  # the last ten (quality) right, a few others wrong
+    pred[0], pred[25], pred[35] = "quality", "quality", "logistics"
+    scored = pl.DataFrame({"pred": pred, "gold_one": gold})
+    point = ev.macro_f1(ev.per_tier(scored))
+    lo, hi = ev.bootstrap_macro(scored)
+    assert lo < point < hi
+    # All right: no spread at all.
+    perfect = pl.DataFrame({"pred": gold, "gold_one": gold})
+    assert ev.bootstrap_macro(perfect) == (1.0, 1.0)
+
+
+@pytest.mark.slow
+def test_hand_labelled_held_back_half(shared_data: Path) -> None:
+    """Unseen product kinds, held-back half, scored once: measured 0.728; floor 0.68."""
+    ev = _eval_module()
+    hand = ev.hand_frame(ev.shopping_frame(shared_data))
+    held = hand.filter(pl.col("split") == "held")
+    assert held.height == 197
+    assert ev.macro_f1(ev.per_tier(ev.score(held))) >= 0.68
