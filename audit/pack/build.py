@@ -47,6 +47,7 @@ from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.sparkline import series
 from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
@@ -204,8 +205,8 @@ def _render_pages(runs: list[NotebookRun], pack: Path, *, lang: str,
 
 def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                  pages: list[tuple[str, str]], ds: Dataset, params: PackParams,
-                 notes: list[str]) -> None:
-    """Write index.html: headline, report and action-list links, data quality, notes."""
+                 notes: list[str], trends: pl.DataFrame) -> None:
+    """Write index.html: headline (with the trends' sparklines), links, data quality, notes."""
     lang = params.lang
     reports = [PageLink(f"{stem}.html", title, label("index.notebook", lang),
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
@@ -219,7 +220,8 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                for name in books]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
-                      params=shown, notes=notes, quarantine=quarantine)
+                      params=shown, notes=notes, quarantine=quarantine,
+                      trends=series(trends))
     (pack / "index.html").write_text(page, "utf-8")
 
 
@@ -486,7 +488,7 @@ def build_monthly_pack(
             raise NotebookFailed(msg)
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
-                     params=params, notes=[*skip_notes, *headline.notes])
+                     params=params, notes=[*skip_notes, *headline.notes], trends=year.trends)
         shutil.rmtree(build.tmp / _SNAPSHOT)  # raw buyer ids: never part of a pack
         clock.step("index", t)
         return _finish(build, params, ds, clock, runs, began)
