@@ -7,7 +7,9 @@ Generates the seeded demo (``review-audit demo`` defaults, ``--shops`` shops) on
 ``benchmarks/_data/monthly-demo/`` (gitignored), then builds the 2026-10 pack into
 ``benchmarks/_data/monthly-reports/`` in a fresh subprocess per run (so imports are paid as a
 user pays them: GX, papermill) and prints the wall time, each step's seconds from the manifest,
-each notebook's seconds, and the peak RSS of the orchestrating process, of the largest kernel and
+each step's CPU seconds in the orchestrating process, the CPU seconds of every process
+together (user+sys, kernels included) with the load average, each notebook's seconds, and
+the peak RSS of the orchestrating process, of the largest kernel and
 of all of them together (kernels sampled with psutil: a forked child's ru_maxrss starts with its
 parent's, so getrusage cannot tell).
 """
@@ -76,21 +78,28 @@ def main() -> None:
     out = DATA / "monthly-reports"
     for run in range(args.runs):
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(out),
                                str(args.workers), "cold" if args.cold else "warm"],
                               capture_output=True, text=True, check=False)
         total = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if proc.returncode:
             sys.exit(proc.stderr.strip().splitlines()[-1])
         child = json.loads(proc.stdout.strip().splitlines()[-1])
         manifest = json.loads((out / "2026-10" / "manifest.json").read_text("utf-8"))
         print(f"run {run + 1}: {total:.1f} s end to end (process start + imports + pack), "
               f"{child['wall']:.1f} s inside build_monthly_pack incl. its import; "
+              f"{cpu:.1f} CPU-s (user+sys, every process); "
+              f"load average {Path('/proc/loadavg').read_text().split()[0]}; "
               f"peak RSS {child['self_mb']:.0f} MB orchestrator, "
               f"{child['kernel_mb']:.0f} MB largest kernel, "
               f"{child['total_mb']:.0f} MB all processes together (sampled every 0.1 s)")
+        cpu_steps = manifest.get("steps_cpu_seconds", {})
         for step, sec in manifest["steps_seconds"].items():
-            print(f"  step {step:<18} {sec:6.2f} s")
+            used = f"  {cpu_steps[step]:6.2f} CPU-s (orchestrator)" if step in cpu_steps else ""
+            print(f"  step {step:<18} {sec:6.2f} s{used}")
         for nb, sec in manifest["notebooks_seconds"].items():
             print(f"  notebook {nb:<16} {sec:6.2f} s")
     print(f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"

@@ -138,6 +138,10 @@ def test_manifest_records_inputs_versions_and_steps(built, demo_dir: Path) -> No
     assert {"validate", "snapshot", "analyses", "render", "notebooks_wall"} <= set(
         m["steps_seconds"])
     assert set(m["notebooks_seconds"]) == {"alpha.ipynb", "beta.ipynb"}
+    cpu = m["steps_cpu_seconds"]  # the orchestrator's CPU per sequential step
+    assert {"parameters", "validate", "analyses", "actions_and_data"} <= set(cpu)
+    assert all(v >= 0 for v in cpu.values())
+    assert cpu["validate"] > 0
     for entry in m["outputs"]:
         digest = hashlib.sha256((pack / entry["file"]).read_bytes()).hexdigest()
         assert digest == entry["sha256"], entry["file"]

@@ -7,7 +7,8 @@
    write a typed Parquet snapshot that the notebook kernels load without GX;
 3. run every notebook with papermill, two at a time, parameters as plain strings, while this
    process computes the headline numbers and the action lists from the same snapshot tables;
-4. render each executed notebook to code-free HTML that loads the pack's single plotly.js;
+4. render each executed notebook, as soon as it finishes, to code-free HTML that loads the
+   pack's single plotly.js;
 5. write ``index.html``, the Excel action lists, CSV/JSON results and ``manifest.json``.
 
 The pack is built in a hidden temporary folder beside the target and renamed into place only
@@ -47,6 +48,7 @@ from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.sparkline import series
 from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
@@ -133,13 +135,22 @@ def _title(stem: str, lang: str) -> str:
 
 
 class _Clock:
-    """Step durations for the manifest and the benchmark."""
+    """Step durations for the manifest and the benchmark, in wall and CPU seconds.
+
+    CPU: this process's (all its threads, not the kernels) since the previous step ended,
+    because wall times on a shared machine say more about the others' load than the pack.
+    """
 
     def __init__(self) -> None:
         self.steps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._cpu = time.process_time()
 
     def step(self, name: str, started: float) -> float:
         self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - started
+        now = time.process_time()
+        self.cpu[name] = self.cpu.get(name, 0.0) + now - self._cpu
+        self._cpu = now
         return time.perf_counter()
 
 
@@ -188,24 +199,40 @@ def _keep_failed(tmp: Path, out: Path, month: str) -> Path:
     return failed
 
 
-def _render_pages(runs: list[NotebookRun], pack: Path, *, lang: str,
-                  say: Progress) -> list[tuple[str, str]]:
-    """Render every executed notebook (code shown for a failed one); return (stem, title)."""
-    copy_plotly_js(pack)
-    pages = [(Path(r.name).stem, _title(Path(r.name).stem, lang)) for r in runs]
-    nav = nav_html([("index.html", label("report.index", lang))]
-                   + [(f"{stem}.html", title) for stem, title in pages])
-    for run, (stem, title) in zip(runs, pages, strict=True):
-        say(f"  {label('progress.rendering', lang)} {stem}.html")
-        render_notebook(run.output, pack / f"{stem}.html", title=title, nav=nav, lang=lang,
-                        plotly_js_url=f"{ASSETS}/{PLOTLY_JS}", show_code=not run.ok)
-    return pages
+class _Pages:
+    """Renders each executed notebook to HTML as soon as it finishes (code shown if it failed).
+
+    Called from the notebook runner's threads, so a page renders (nbconvert, in this process)
+    while the other notebooks still run in their kernels, instead of all of them after the
+    last one; a lock keeps one render at a time. The navigation lists every page up front.
+    """
+
+    def __init__(self, sources: list[Path], pack: Path, *, lang: str, say: Progress) -> None:
+        copy_plotly_js(pack)
+        self.pack, self.lang, self.say = pack, lang, say
+        self.pages = [(p.stem, _title(p.stem, lang)) for p in sources]
+        self.nav = nav_html([("index.html", label("report.index", lang))]
+                            + [(f"{stem}.html", title) for stem, title in self.pages])
+        self._lock = threading.Lock()
+        #: Seconds spent rendering (overlapping the notebooks still running).
+        self.seconds = 0.0
+
+    def render(self, run: NotebookRun) -> None:
+        """Render one executed notebook into ``<stem>.html``."""
+        stem = Path(run.name).stem
+        with self._lock:
+            started = time.perf_counter()
+            self.say(f"  {label('progress.rendering', self.lang)} {stem}.html")
+            render_notebook(run.output, self.pack / f"{stem}.html", title=_title(stem, self.lang),
+                            nav=self.nav, lang=self.lang, plotly_js_url=f"{ASSETS}/{PLOTLY_JS}",
+                            show_code=not run.ok)
+            self.seconds += time.perf_counter() - started
 
 
 def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                  pages: list[tuple[str, str]], ds: Dataset, params: PackParams,
-                 notes: list[str]) -> None:
-    """Write index.html: headline, report and action-list links, data quality, notes."""
+                 notes: list[str], trends: pl.DataFrame) -> None:
+    """Write index.html: headline (with the trends' sparklines), links, data quality, notes."""
     lang = params.lang
     reports = [PageLink(f"{stem}.html", title, label("index.notebook", lang),
                         f"{NOTEBOOKS}/{stem}.ipynb") for stem, title in pages]
@@ -219,7 +246,8 @@ def _write_index(pack: Path, *, headline: Headline, counts: dict[str, int],
                for name in books]
     shown = {"month": params.month, "as_of": params.as_of, "shop": params.shop, "lang": lang}
     page = index_html(headline=headline, reports=reports, actions=actions, quality=ds.reports,
-                      params=shown, notes=notes, quarantine=quarantine)
+                      params=shown, notes=notes, quarantine=quarantine,
+                      trends=series(trends))
     (pack / "index.html").write_text(page, "utf-8")
 
 
@@ -361,8 +389,14 @@ def _validate(params: PackParams, build: _Build, clock: _Clock, say: Progress
 
 
 def _run_pages(sources: list[Path], build: _Build, params: PackParams, pool: KernelPool | None,
-               *, workers: int, say: Progress) -> list[NotebookRun]:
-    """Run the notebooks on the saved views (papermill, ``workers`` at a time)."""
+               *, workers: int, say: Progress, pages: _Pages) -> list[NotebookRun]:
+    """Run the notebooks on the saved views (papermill, ``workers`` at a time), render each."""
+
+    def done(r: NotebookRun) -> None:
+        say(f"{'✓' if r.ok else '✗'} {r.name} " + fmt_seconds(r.seconds, params.lang)
+            + ("" if r.ok else f" — {r.error}"))
+        pages.render(r)
+
     # Kernels run in the pack folder with pack-relative paths: no build-machine path is
     # recorded in an executed notebook, and the record re-runs from the finished pack.
     return run_notebooks(
@@ -371,9 +405,7 @@ def _run_pages(sources: list[Path], build: _Build, params: PackParams, pool: Ker
         workers=workers, order=_execution_order(sources, build.target), pool=pool,
         cwd=build.tmp,
         on_start=lambda n: say(f"▶ {label('progress.running', params.lang)} {n}"),
-        on_done=lambda r: say(f"{'✓' if r.ok else '✗'} {r.name} "
-                              + fmt_seconds(r.seconds, params.lang)
-                              + ("" if r.ok else f" — {r.error}")))
+        on_done=done)
 
 
 def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build: _Build,
@@ -465,19 +497,19 @@ def build_monthly_pack(
         save_year(year, build.tmp / VIEWS)
         t = clock.step("trends_and_scorecard", t)
 
+        renderer = _Pages(sources, build.tmp, lang=params.lang, say=say)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebooks") as executor:
             pages_job = executor.submit(_run_pages, sources, build, params, pool,
-                                        workers=workers, say=say)
+                                        workers=workers, say=say, pages=renderer)
             counts = _write_data_files(ds, current, headline, build, params)
             counts.update(write_year_files(year, current, build.tmp / ACTIONS, build.tmp / DATA,
                                            lang=params.lang))
             t = clock.step("actions_and_data", t)
             runs = pages_job.result()  # re-raises anything the runner raised
-        t = clock.step("notebooks_wait", t)
+        t = clock.step("notebooks_wait", t)  # each page rendered as its notebook finished
         clock.steps["notebooks_wall"] = sum(r.seconds for r in runs) / max(1, workers)
-
-        pages = _render_pages(runs, build.tmp, lang=params.lang, say=say)
-        t = clock.step("render", t)
+        clock.steps["render"] = renderer.seconds
+        pages = renderer.pages
         failed = [r for r in runs if not r.ok]
         if failed:
             where = build.keep_failed(params.out, params.month)
@@ -486,7 +518,7 @@ def build_monthly_pack(
             raise NotebookFailed(msg)
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
-                     params=params, notes=[*skip_notes, *headline.notes])
+                     params=params, notes=[*skip_notes, *headline.notes], trends=year.trends)
         shutil.rmtree(build.tmp / _SNAPSHOT)  # raw buyer ids: never part of a pack
         clock.step("index", t)
         return _finish(build, params, ds, clock, runs, began)
@@ -505,7 +537,8 @@ def _finish(build: _Build, params: PackParams, ds: Dataset, clock: _Clock,
     parameters = {k: v for k, v in params.notebook_parameters(Path(), Path()).items()
                   if k not in {"data_dir", "views_dir"}}
     manifest = build_manifest(parameters=parameters, ds=ds, data_dir=params.data_dir,
-                              steps=clock.steps, notebooks=result.notebooks,
+                              steps=clock.steps, steps_cpu=clock.cpu,
+                              notebooks=result.notebooks,
                               outputs=outputs_written, pack_dir=build.tmp)
     outputs.write_json(manifest, build.tmp / "manifest.json")
     build.finish()

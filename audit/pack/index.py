@@ -1,9 +1,10 @@
 """``index.html``: the page a manager opens first.
 
 Headline numbers with the change from the previous month, links to each report and action
-list, and the data-quality summary (rows read, valid and quarantined per table). Built from
-escaped strings only: every value that came from data or parameters goes through
-``html.escape``. No script: the page is plain HTML and CSS.
+list, and the data-quality summary (rows read, valid and quarantined per table). A card whose
+metric has a trend carries its monthly values as a small inline SVG read from the trends view
+(:mod:`audit.pack.sparkline`). Built from escaped strings only: every value that came from data
+or parameters goes through ``html.escape``. No script: the page is plain HTML, CSS and SVG.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_date, fmt_interval, 
 from audit.core.labels import has_label, label
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
 from audit.pack.quality_words import rule_words
+from audit.pack.sparkline import CSS as SPARK_CSS
+from audit.pack.sparkline import Point, sparkline_svg
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -113,13 +116,22 @@ def _sources(key: str, lang: str, pages: set[str], lists: Mapping[str, str]) -> 
     return f'<div class="src">{"".join(links)}</div>' if links else ""
 
 
+def _spark(key: str, kind: str, lang: str, trends: Mapping[str, Sequence[Point]]) -> str:
+    points = trends.get(key)
+    return sparkline_svg(points, name=label(f"metric.{key}", lang), kind=kind,
+                         lang=lang) if points else ""
+
+
 def cards_html(h: Headline, lang: str, *, pages: set[str] = frozenset(),
-               lists: Mapping[str, str] | None = None) -> str:
+               lists: Mapping[str, str] | None = None,
+               trends: Mapping[str, Sequence[Point]] | None = None) -> str:
     """One card per headline metric: value, change from the previous month, links to the rows.
 
-    ``pages`` are the report stems in the pack, ``lists`` the Excel list of each workbook name.
+    ``pages`` are the report stems in the pack, ``lists`` the Excel list of each workbook name,
+    ``trends`` each metric's monthly points (:func:`audit.pack.sparkline.series`).
     """
     lists = lists or {}
+    trends = trends or {}
     previous = fmt_month(h.previous_month, lang)
     cards = []
     for key, kind in METRICS:
@@ -143,7 +155,7 @@ def cards_html(h: Headline, lang: str, *, pages: set[str] = frozenset(),
             f'<div class="card" data-metric="{_e(key)}"><div class="k">'
             f'{_e(label(f"metric.{key}", lang))}</div><div class="v">'
             f'{_e(fmt_value(value, kind, lang))}</div><div class="d">{d}</div>'
-            f'{_sources(key, lang, pages, lists)}</div>')
+            f'{_spark(key, kind, lang, trends)}{_sources(key, lang, pages, lists)}</div>')
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
@@ -181,8 +193,12 @@ def _links(items: Sequence[PageLink]) -> str:
 
 def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequence[PageLink],
                quality: Mapping[str, TableReport], params: Mapping[str, str],
-               notes: Sequence[str] = (), quarantine: Sequence[PageLink] = ()) -> str:
-    """The whole index page as one HTML string (``lang`` from ``params``)."""
+               notes: Sequence[str] = (), quarantine: Sequence[PageLink] = (),
+               trends: Mapping[str, Sequence[Point]] | None = None) -> str:
+    """The whole index page as one HTML string (``lang`` from ``params``).
+
+    ``trends``: each metric's monthly points for the cards' sparklines (none when absent).
+    """
     lang = params["lang"]
     shop = params.get("shop") or label("index.all_shops", lang)
     title = label("index.title", lang).format(month=fmt_month(params["month"], lang))
@@ -202,12 +218,12 @@ def index_html(*, headline: Headline, reports: Sequence[PageLink], actions: Sequ
     return f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title><style>{_CSS}</style></head>
+<title>{_e(title)}</title><style>{_CSS}{SPARK_CSS}</style></head>
 <body>
 <h1>{_e(title)}</h1>
 <p class="sub">{sub}</p>
 <h2>{_e(label("index.headline", lang))}</h2>
-{cards_html(headline, lang, pages=pages, lists=lists)}
+{cards_html(headline, lang, pages=pages, lists=lists, trends=trends)}
 <h2>{_e(label("index.reports", lang))}</h2>
 {_links(reports)}
 <h2>{_e(label("index.actions", lang))}</h2>

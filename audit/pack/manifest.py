@@ -79,8 +79,12 @@ def input_files(ds: Dataset, data_dir: Path) -> list[dict[str, object]]:
 
 def build_manifest(*, parameters: Mapping[str, str], ds: Dataset, data_dir: Path,
                    steps: Mapping[str, float], notebooks: Mapping[str, float],
-                   outputs: list[Path], pack_dir: Path) -> dict[str, object]:
-    """The manifest as a JSON-ready dict (outputs with their SHA-256, relative to the pack)."""
+                   outputs: list[Path], pack_dir: Path,
+                   steps_cpu: Mapping[str, float] | None = None) -> dict[str, object]:
+    """The manifest as a JSON-ready dict (outputs with their SHA-256, relative to the pack).
+
+    ``steps_cpu``: the building process's CPU seconds per step (kernels not included).
+    """
     repo = checkout_root()
     return {
         "format": "review-audit-pack/1",
@@ -95,6 +99,7 @@ def build_manifest(*, parameters: Mapping[str, str], ds: Dataset, data_dir: Path
         "python": platform.python_version(),
         "toolkit_git": git_commit(repo) if repo and (repo / ".git").exists() else None,
         "steps_seconds": {k: round(v, 3) for k, v in steps.items()},
+        "steps_cpu_seconds": {k: round(v, 3) for k, v in (steps_cpu or {}).items()},
         "notebooks_seconds": {k: round(v, 3) for k, v in notebooks.items()},
         "outputs": [{"file": p.relative_to(pack_dir).as_posix(), "sha256": sha256(p)}
                     for p in sorted(outputs)],
