@@ -21,25 +21,21 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from builders.pack_text import chart_text, figures, pack_text, page_text, workbook_text
+from builders.pack_text import (
+    MASKED,
+    chart_text,
+    figures,
+    latin_words,
+    pack_text,
+    page_text,
+    workbook_text,
+)
 
 from audit.core.fmt import AXIS_DATE_FORMAT, HOVER_DATE_FORMAT, fmt_date, fmt_month
 from audit.core.labels import label
 from audit.data.outputs import text_width
 
 MONTH = "2026-10"
-#: Latin words a Chinese page may keep: units and names managers use as they are.
-ALLOWED = frozenset({"SLA", "ID", "p", "Excel"})
-#: A masked buyer (``t***3``) and ids (``A06``, ``PR000023``, ``C004839``) are not words.
-_MASKED = re.compile(r"\b\w\*{3,}\w?\b|\w\*{3,}")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """The Latin words of ``text`` outside the allow-list (ids with digits are not words)."""
-    text = _MASKED.sub(" ", text)
-    return [t for t in _TOKEN.findall(text) if not re.search(r"\d", t) and t not in ALLOWED]
-
 
 #: Columns quoting the input's own words (the chat message, the review): data, not page text.
 QUOTED = ("evidence", "review_text")
@@ -97,7 +93,7 @@ def test_no_internal_words_in_any_report(demo_pack, lang: str) -> None:
     assert not offenders, offenders[:10]
     # No raw column names either (snake_case words) in the visible text of the English pack.
     snake = [(where, text[:90]) for where, text in pack_text(pack)
-             if re.search(r"\b[a-z]+_[a-z_]+\b", _MASKED.sub(" ", text))]
+             if re.search(r"\b[a-z]+_[a-z_]+\b", MASKED.sub(" ", text))]
     assert not snake, snake[:10]
 
 

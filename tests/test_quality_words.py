@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from builders.exports import GOOD, write_table
-from test_pack_zh import latin_words
+from builders.pack_text import latin_words
 
 from audit.core.labels import label
 from audit.data.dataset import cross_rule, load_dataset

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from audit.core.bundle import action_list_href
-from audit.core.errors import NotebookFailed, ParameterError
+from audit.core.errors import ParameterError
 from audit.core.fmt import fmt_count, fmt_seconds
 from audit.core.labels import label
 from audit.core.resources import shipped_folder
@@ -45,7 +45,7 @@ from audit.pack.excel import WORKBOOKS, Context, write_action_lists
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
 from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
-from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
+from audit.pack.notebooks import KernelPool, NotebookRun, raise_for_failures, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
 from audit.pack.year import save_year, write_year_files, year_views
 
@@ -101,14 +101,12 @@ REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact", "trends")
 
 def _notebooks(folder: Path) -> list[Path]:
     if not folder.is_dir():
-        msg = f"notebooks folder {str(folder)!r} does not exist"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.notebooks_folder", path=repr(str(folder)))
     rank = {stem: i for i, stem in enumerate(REPORT_ORDER)}
     found = sorted((p for p in folder.glob("*.ipynb") if not p.name.startswith(".")),
                    key=lambda p: (rank.get(p.stem, len(rank)), p.name))
     if not found:
-        msg = f"no notebooks (*.ipynb) in {folder}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.no_notebooks", folder=folder)
     return found
 
 
@@ -478,12 +476,9 @@ def build_monthly_pack(
 
         pages = _render_pages(runs, build.tmp, lang=params.lang, say=say)
         t = clock.step("render", t)
-        failed = [r for r in runs if not r.ok]
-        if failed:
-            where = build.keep_failed(params.out, params.month)
-            what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
-            msg = f"{what} (executed notebooks and HTML kept in {where})"
-            raise NotebookFailed(msg)
+        if not all(r.ok for r in runs):
+            raise_for_failures(runs, kept_in=build.keep_failed(params.out, params.month),
+                               key="error.notebooks_failed")
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
                      params=params, notes=[*skip_notes, *headline.notes])
