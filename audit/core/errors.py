@@ -32,7 +32,7 @@ class Phrase:
     """A part of an error's message that is itself a label (``the output folder``).
 
     Given as a value of :meth:`AuditError.worded`, it is said in the reader's language with the
-    rest of the line; a tuple of phrases is one list (``error.join`` between the items).
+    rest of the line; a tuple of phrases is one list (``list.semicolon`` between the items).
     """
 
     def __init__(self, key: str, **values: object) -> None:
@@ -55,7 +55,7 @@ def _say(key: str, values: dict[str, object], lang: str) -> str:
         if isinstance(value, Phrase):
             return value.in_words(lang)
         if isinstance(value, tuple) and value and all(isinstance(v, Phrase) for v in value):
-            return label("error.join", lang).join(v.in_words(lang) for v in value)
+            return label("list.semicolon", lang).join(v.in_words(lang) for v in value)
         return value
 
     return label(key, lang).format(**{k: one(v) for k, v in values.items()})

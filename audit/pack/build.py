@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from audit.core.bundle import action_list_href
 from audit.core.errors import ParameterError
 from audit.core.fmt import fmt_count, fmt_seconds
@@ -47,9 +45,12 @@ from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
 from audit.pack.notebooks import KernelPool, NotebookRun, raise_for_failures, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.quality_words import quality_frame
 from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from audit.data.dataset import Dataset
     from audit.pack.headline import Headline, MonthViews
 
@@ -141,19 +142,14 @@ class _Clock:
         return time.perf_counter()
 
 
-def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
-    """Write data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike validate)."""
-    reports = ds.reports
-    rows = [{"table": n, "file": r.source_file, "rows_read": r.rows_read,
-             "rows_valid": r.rows_valid, "rows_quarantined": r.rows_quarantined,
-             "rows_blank": r.rows_blank,
-             "top_reasons": "; ".join(f"{rule} ({k})" for rule, k in r.top_reasons)}
-            for n, r in sorted(reports.items())]
+def _write_quality(ds: Dataset, pack: Path, lang: str) -> list[Path]:
+    """Write data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike validate).
+
+    The columns are the same in every language (scripts read them); the reasons a person
+    reads are in the pack's language, as on the index.
+    """
     written = [pack / DATA / "data_quality.csv"]
-    outputs.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
-                                            "rows_read": pl.Int64, "rows_valid": pl.Int64,
-                                            "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
-                                            "top_reasons": pl.String}), written[0], bom=True)
+    outputs.write_csv(quality_frame(ds.reports, lang), written[0], bom=True)
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
@@ -386,7 +382,7 @@ def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build:
     if views.promises is not None and views.promises.chat_checked:  # as `review-audit promises`
         outputs.write_csv(views.promises.chat_offers, build.tmp / DATA / "chat_offers.csv",
                           bom=True)
-    _write_quality(ds, build.tmp)
+    _write_quality(ds, build.tmp, lang)
     _write_headline(headline, build.tmp / DATA)
     return counts
 
