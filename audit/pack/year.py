@@ -33,12 +33,17 @@ NAME = "year"
 
 @dataclass(frozen=True)
 class YearViews:
-    """Trends (``audit.pack.trends.TREND_SCHEMA``), agent drift, the month's scorecard."""
+    """Trends (``audit.pack.trends.TREND_SCHEMA``), agent drift, the month's scorecard.
+
+    ``agent_drift`` carries each agent's name after the id; ``agents`` (agent_id, agent_name)
+    names the lines of the per-agent chart, agents not tested for drift included.
+    """
 
     month: str
     trends: pl.DataFrame
     agent_drift: pl.DataFrame
     scorecard: pl.DataFrame
+    agents: pl.DataFrame
 
 
 def year_views(tables: Mapping[str, pl.LazyFrame], params: PackParams, current: MonthViews,
@@ -50,8 +55,10 @@ def year_views(tables: Mapping[str, pl.LazyFrame], params: PackParams, current: 
 
     trends, counts = build_trends(tables, params, current, skip=skip)
     agents = tables["agents"].select("agent_id", "agent_name").collect()
-    return YearViews(params.month, trends, agent_drift(counts),
-                     scorecard(current, previous, agents))
+    drift = agent_drift(counts)
+    named = drift.join(agents, on="agent_id", how="left", maintain_order="left").select(
+        "agent_id", "agent_name", *drift.columns[1:])
+    return YearViews(params.month, trends, named, scorecard(current, previous, agents), agents)
 
 
 def save_year(views: YearViews, folder: Path) -> Path:
