@@ -98,6 +98,16 @@ def test_no_internal_words_in_any_report(demo_pack, lang: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pages_show_moments_to_the_minute(demo_pack, lang: str) -> None:
+    """No page shows a raw timestamp (seconds, microseconds): a table column left unformatted."""
+    raw = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+    offenders = [(page.name, text[:60]) for page in sorted(demo_pack(lang).glob("*.html"))
+                 for text in page_text(page) if raw.search(text)]
+    assert not offenders, offenders[:10]
+
+
+@pytest.mark.slow
 def test_no_build_machine_path_anywhere_in_the_pack(zh: Path) -> None:
     needles = [b"building-", str(zh.parent).encode(), str(Path(__file__).parents[1]).encode()]
     home = os.environ.get("HOME")

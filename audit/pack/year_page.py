@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from audit.core.display import agent_labels
+from audit.core.display import agent_labels, cell_expr
 from audit.core.figure_style import styled
 from audit.core.fmt import DASH, fmt_column, fmt_count, fmt_interval, fmt_month
 from audit.core.labels import label
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _KINDS: dict[str, str] = {
     **CARD_KINDS, "coverage": "pct", "share_within_length": "pct",
-    "median_days_to_explanation": "ratio", "days_left": "ratio", "per_1000_orders": "ratio",
+    "median_days_to_explanation": "days", "days_left": "days", "per_1000_orders": "ratio",
     "peer_per_1000_orders": "ratio", "quality_share": "pct", "monthly_change": "signed_pct",
     "z": "ratio", "orders": "count", "complaints": "count", "reviews": "count",
     "explained": "count", "explained_in_time": "count", "still_open": "count", "due": "count",
@@ -82,6 +82,8 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
             exprs.append(pl.col(c).replace_strict(
                 {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
                 return_dtype=pl.String))
+        elif c in out.columns and out.schema[c].is_temporal():  # 2026年11月1日 00:45
+            exprs.append(cell_expr(c, out.schema[c], lang).fill_null(DASH))
         elif c in out.columns and out.schema[c] == pl.Boolean:
             exprs.append(pl.col(c).replace_strict({True: label("year.yes", lang),
                                                    False: label("year.no", lang)},
