@@ -203,6 +203,36 @@ def test_excel_lists_are_ready_to_work_from(zh: Path) -> None:
 
 
 @pytest.mark.slow
+def test_every_workbook_of_the_pack_is_styled_and_formatted(zh: Path) -> None:
+    """Every workbook (action lists and the review part's alike): frozen bold header, money in ¥
+    with two decimals, times to the minute, and no number left at Excel's or polars' default.
+    """
+    import datetime as dt
+
+    books = sorted((zh / "actions").glob("*.xlsx"))
+    assert len(books) >= 6  # noqa: PLR2004 - the review part's workbooks are checked too
+    for path in books:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.title == label("sheet.info", "zh"):
+                continue
+            where = (path.name, ws.title)
+            assert ws.freeze_panes == "A2", where
+            assert all(c.font.bold for c in ws[1]), where
+            for i, column in enumerate([c.value for c in ws[1]], start=1):
+                cells = [ws.cell(row=r, column=i) for r in range(2, ws.max_row + 1)]
+                numbers = {c.number_format for c in cells
+                           if isinstance(c.value, float | int) and not isinstance(c.value, bool)}
+                assert not any(f.endswith(".000") or "0.000;" in f for f in numbers), (
+                    *where, column, numbers)
+                if "¥" in column:
+                    assert numbers <= {'"¥"#,##0.00'}, (*where, column, numbers)
+                if any(isinstance(c.value, dt.datetime) for c in cells):
+                    assert {c.number_format for c in cells if isinstance(c.value, dt.datetime)
+                            } == {"yyyy-mm-dd hh:mm"}, (*where, column)
+
+
+@pytest.mark.slow
 def test_excel_lists_have_a_sheet_per_agent_and_the_order_to_act(zh: Path) -> None:
     from audit.resolution.protocol import SEVERITY
 

@@ -23,7 +23,8 @@ from audit.pack.trends import METRICS
 if TYPE_CHECKING:
     from audit.pack.year import YearViews
 
-_KINDS: dict[str, str] = {
+#: The review part's columns and their kind of number (pages and Excel lists alike).
+KINDS: dict[str, str] = {
     **CARD_KINDS, "coverage": "pct", "share_within_length": "pct",
     "median_days_to_explanation": "days", "days_left": "days", "per_1000_orders": "ratio",
     "peer_per_1000_orders": "ratio", "quality_share": "pct", "monthly_change": "signed_pct",
@@ -76,8 +77,8 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
             return_dtype=pl.String).alias(name))
     exprs = []
     for c in columns:
-        if c in _KINDS:
-            exprs.append(fmt_column(c, _KINDS[c], lang))
+        if c in KINDS:
+            exprs.append(fmt_column(c, KINDS[c], lang))
         elif c in _TIER_COLUMNS:
             exprs.append(pl.col(c).replace_strict(
                 {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
