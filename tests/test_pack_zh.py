@@ -81,6 +81,22 @@ def test_zh_charts_draw_dates_and_hover_in_chinese(zh: Path) -> None:
     assert date_axes >= 1  # the backlog chart at least
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_metric_has_one_name_on_every_page(lang: str) -> None:
+    """The trends page's name of a headline metric is the one the index card and the
+    resolution page use (a card may add what it counts, e.g. "(本月中差评)")."""
+    from audit.core.labels import has_label
+    from audit.pack.trends import METRICS
+
+    shared = [m for m in METRICS if has_label(f"metric.{m}")]
+    assert len(shared) >= 6  # noqa: PLR2004 - the index's metrics are on the trends page
+    for metric in shared:
+        name = label(f"year.metric.{metric}", lang)
+        assert name.lower() in label(f"metric.{metric}", lang).lower(), metric
+        if has_label(f"resolution.col.{metric}"):
+            assert label(f"resolution.col.{metric}", lang) == name, metric
+
+
 INTERNAL = re.compile(r"seed|Seed|DOMAIN|\.md\b|as_of|\bdata_dir\b|\bviews_dir\b")
 
 
