@@ -177,3 +177,14 @@ def test_a_months_cut_is_its_end_plus_the_report_months_age() -> None:
                                                                   999999)
     assert cut_of("2026-02", age) == datetime(2026, 3, 30, 23, 59, 59, 999999)
     assert cut_of("2026-10", age) == datetime(2026, 11, 30, 23, 59, 59, 999999)
+
+
+def test_the_scorecards_rate_changes_read_in_points_as_on_the_index() -> None:
+    from audit.core.fmt import fmt_change
+    from audit.pack.year_page import header, table
+
+    card = pl.DataFrame({"resolution_rate_change": [0.054, -0.002, None]})
+    shown = table(card, ["resolution_rate_change"], lang="zh")[
+        header("resolution_rate_change", "zh")].to_list()
+    assert shown == ["+5.4 个百分点", "-0.2 个百分点", "—"]
+    assert shown[0] == fmt_change(0.054, "pct", "zh")  # the index card's form

@@ -162,7 +162,8 @@ def write_excel(sheets: dict[str, pl.DataFrame], path: Path, *, mask: bool = Tru
 EXCEL_FORMATS: dict[str, str] = {"cny": '"¥"#,##0.00', "pct": "0.0%", "count": "#,##0",
                                  "datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd",
                                  "ratio": "0.00", "hours": "0.0", "days": "0.0",
-                                 "signed_pct": "+0.0%;-0.0%;0.0%", "p": "General"}
+                                 "signed_pct": "+0.0%;-0.0%;0.0%", "pp": "+0.0%;-0.0%;0.0%",
+                                 "p": "General"}
 #: Decimals shown by the fixed-decimal kinds (for the column widths).
 _DECIMALS = {"ratio": 2, "hours": 1, "days": 1}
 
@@ -222,7 +223,7 @@ def column_width(df: pl.DataFrame, column: str, header: str, kind: str | None) -
         values = _SHOWN_WIDTH[kind]
     elif kind == "cny":
         values = max((len(f"¥{v:,.2f}") for v in df[column].drop_nulls()), default=0)
-    elif kind in {"pct", "signed_pct"}:
+    elif kind in {"pct", "signed_pct", "pp"}:
         values = 7
     elif kind in _DECIMALS:
         values = max((len(f"{v:,.{_DECIMALS[kind]}f}") for v in df[column].drop_nulls()),

@@ -31,7 +31,7 @@ KINDS: dict[str, str] = {
     "z": "ratio", "orders": "count", "complaints": "count", "reviews": "count",
     "explained": "count", "explained_in_time": "count", "still_open": "count", "due": "count",
     "item_orders_30d": "count", "months_above": "count", "months": "count",
-    "resolution_rate_change": "signed_pct", "share_within_sla_change": "signed_pct",
+    "resolution_rate_change": "pp", "share_within_sla_change": "pp",
 }
 
 
