@@ -97,6 +97,18 @@ def test_a_metric_has_one_name_on_every_page(lang: str) -> None:
             assert label(f"resolution.col.{metric}", lang) == name, metric
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("column", ["mix_adjusted_ratio", "agent_name", "still_open", "detail",
+                                    "share_within_sla", "protocol_breaches",
+                                    "unverified_claims"])
+def test_a_column_has_one_name_on_the_resolution_and_trends_pages(column: str, lang: str) -> None:
+    from audit.core.labels import has_label
+
+    names = {label(key, lang) for key in (f"resolution.col.{column}", f"year.col.{column}",
+                                          f"col.{column}") if has_label(key)}
+    assert len(names) == 1, names
+
+
 INTERNAL = re.compile(r"seed|Seed|DOMAIN|\.md\b|as_of|\bdata_dir\b|\bviews_dir\b")
 
 
