@@ -21,6 +21,7 @@ from audit.core.errors import (
     NotebookFailed,
     OutputError,
     ParameterError,
+    Phrase,
     StructuralError,
 )
 from audit.core.labels import LANGS, label
@@ -72,7 +73,7 @@ def _os_error(exc: OSError) -> OutputError:
     """One line for an operating-system fault: what failed, on which path."""
     from audit.data.outputs import write_error
 
-    where = exc.filename if exc.filename is not None else label("error.out_folder", "en")
+    where = exc.filename if exc.filename is not None else Phrase("error.out_folder")
     return write_error(exc, where)
 
 
@@ -338,8 +339,7 @@ def platform(
     from audit.spark.commands import platform as run_platform
 
     if not check_engine(engine):
-        msg = "platform runs on --engine spark"
-        raise _fail(msg, 2, "en")
+        raise ParameterError.worded(key="error.platform_engine")
     if packs:
         from audit.spark.packs import build_packs
 
@@ -375,10 +375,15 @@ def monthly(
     The pack goes to OUT/MONTH/ only when complete (an earlier pack survives a failure); a
     failing notebook stops the run, and its executed copy is kept in OUT/MONTH.failed/.
     """
+    import warnings
+
     from rich.console import Console
 
     from audit.pack.build import build_monthly_pack
 
+    # GX imports PySpark when the spark extra is installed, and PySpark then warns (in English)
+    # about the pandas version: nothing the manager reading these lines can act on.
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     result = build_monthly_pack(data_dir, month=month, as_of=as_of, shop=shop, lang=lang,
                                 out=out, sla_hours=sla_hours, window=window,

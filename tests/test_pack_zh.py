@@ -21,25 +21,21 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from builders.pack_text import chart_text, figures, pack_text, page_text, workbook_text
+from builders.pack_text import (
+    MASKED,
+    chart_text,
+    figures,
+    latin_words,
+    pack_text,
+    page_text,
+    workbook_text,
+)
 
 from audit.core.fmt import AXIS_DATE_FORMAT, HOVER_DATE_FORMAT, fmt_date, fmt_month
 from audit.core.labels import label
 from audit.data.outputs import text_width
 
 MONTH = "2026-10"
-#: Latin words a Chinese page may keep: units and names managers use as they are.
-ALLOWED = frozenset({"SLA", "ID", "p", "Excel"})
-#: A masked buyer (``t***3``) and ids (``A06``, ``PR000023``, ``C004839``) are not words.
-_MASKED = re.compile(r"\b\w\*{3,}\w?\b|\w\*{3,}")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def latin_words(text: str) -> list[str]:
-    """The Latin words of ``text`` outside the allow-list (ids with digits are not words)."""
-    text = _MASKED.sub(" ", text)
-    return [t for t in _TOKEN.findall(text) if not re.search(r"\d", t) and t not in ALLOWED]
-
 
 #: Columns quoting the input's own words (the chat message, the review): data, not page text.
 QUOTED = ("evidence", "review_text")
@@ -85,6 +81,34 @@ def test_zh_charts_draw_dates_and_hover_in_chinese(zh: Path) -> None:
     assert date_axes >= 1  # the backlog chart at least
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_metric_has_one_name_on_every_page(lang: str) -> None:
+    """The trends page's name of a headline metric is the one the index card and the
+    resolution page use (a card may add what it counts, e.g. "(本月中差评)")."""
+    from audit.core.labels import has_label
+    from audit.pack.trends import METRICS
+
+    shared = [m for m in METRICS if has_label(f"metric.{m}")]
+    assert len(shared) >= 6  # noqa: PLR2004 - the index's metrics are on the trends page
+    for metric in shared:
+        name = label(f"year.metric.{metric}", lang)
+        assert name.lower() in label(f"metric.{metric}", lang).lower(), metric
+        if has_label(f"resolution.col.{metric}"):
+            assert label(f"resolution.col.{metric}", lang) == name, metric
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("column", ["mix_adjusted_ratio", "agent_name", "still_open", "detail",
+                                    "share_within_sla", "protocol_breaches",
+                                    "unverified_claims"])
+def test_a_column_has_one_name_on_the_resolution_and_trends_pages(column: str, lang: str) -> None:
+    from audit.core.labels import has_label
+
+    names = {label(key, lang) for key in (f"resolution.col.{column}", f"year.col.{column}",
+                                          f"col.{column}") if has_label(key)}
+    assert len(names) == 1, names
+
+
 INTERNAL = re.compile(r"seed|Seed|DOMAIN|\.md\b|as_of|\bdata_dir\b|\bviews_dir\b")
 
 
@@ -97,8 +121,18 @@ def test_no_internal_words_in_any_report(demo_pack, lang: str) -> None:
     assert not offenders, offenders[:10]
     # No raw column names either (snake_case words) in the visible text of the English pack.
     snake = [(where, text[:90]) for where, text in pack_text(pack)
-             if re.search(r"\b[a-z]+_[a-z_]+\b", _MASKED.sub(" ", text))]
+             if re.search(r"\b[a-z]+_[a-z_]+\b", MASKED.sub(" ", text))]
     assert not snake, snake[:10]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pages_show_moments_to_the_minute(demo_pack, lang: str) -> None:
+    """No page shows a raw timestamp (seconds, microseconds): a table column left unformatted."""
+    raw = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+    offenders = [(page.name, text[:60]) for page in sorted(demo_pack(lang).glob("*.html"))
+                 for text in page_text(page) if raw.search(text)]
+    assert not offenders, offenders[:10]
 
 
 @pytest.mark.slow
@@ -194,6 +228,36 @@ def test_excel_lists_are_ready_to_work_from(zh: Path) -> None:
             if ws.title not in {label("sheet.by_agent", "zh")}:
                 assert h("action_taken") in head, (name, ws.title)
                 assert all(r[h("action_taken")] in (None, "") for r in _rows(ws))
+
+
+@pytest.mark.slow
+def test_every_workbook_of_the_pack_is_styled_and_formatted(zh: Path) -> None:
+    """Every workbook (action lists and the review part's alike): frozen bold header, money in ¥
+    with two decimals, times to the minute, and no number left at Excel's or polars' default.
+    """
+    import datetime as dt
+
+    books = sorted((zh / "actions").glob("*.xlsx"))
+    assert len(books) >= 6  # noqa: PLR2004 - the review part's workbooks are checked too
+    for path in books:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.title == label("sheet.info", "zh"):
+                continue
+            where = (path.name, ws.title)
+            assert ws.freeze_panes == "A2", where
+            assert all(c.font.bold for c in ws[1]), where
+            for i, column in enumerate([c.value for c in ws[1]], start=1):
+                cells = [ws.cell(row=r, column=i) for r in range(2, ws.max_row + 1)]
+                numbers = {c.number_format for c in cells
+                           if isinstance(c.value, float | int) and not isinstance(c.value, bool)}
+                assert not any(f.endswith(".000") or "0.000;" in f for f in numbers), (
+                    *where, column, numbers)
+                if "¥" in column:
+                    assert numbers <= {'"¥"#,##0.00'}, (*where, column, numbers)
+                if any(isinstance(c.value, dt.datetime) for c in cells):
+                    assert {c.number_format for c in cells if isinstance(c.value, dt.datetime)
+                            } == {"yyyy-mm-dd hh:mm"}, (*where, column)
 
 
 @pytest.mark.slow

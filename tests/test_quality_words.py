@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from builders.exports import GOOD, write_table
-from test_pack_zh import latin_words
+from builders.pack_text import latin_words
 
 from audit.core.labels import label
 from audit.data.dataset import cross_rule, load_dataset
 from audit.data.exports import NOT_UTF8
-from audit.pack.quality_words import RULE_PATTERNS, rule_words
+from audit.pack.quality_words import RULE_PATTERNS, quality_frame, rule_words
 
 # (table, changes to a copy of the first good row, the rule kind, the column's label).
 BAD = [
@@ -57,3 +57,22 @@ def test_cross_table_and_encoding_rules_read_in_chinese() -> None:
         other=label("col.promise_id", "zh"))
     assert latin_words(rule_words(NOT_UTF8, "zh")) == []
     assert rule_words("a rule no template knows", "zh") == "a rule no template knows"
+
+
+def test_the_packs_data_quality_file_speaks_the_packs_language(tmp_path: Path) -> None:
+    """Same columns and counts in both languages (scripts read them); reasons in the pack's."""
+    bad = [{**GOOD["agents"][0], "agent_id": "A9", "level": "boss"},
+           {**GOOD["agents"][0], "agent_id": "A8", "cash_limit_cny": "-1"}]
+    write_table(tmp_path, "agents", [*GOOD["agents"], *bad])
+    reports = load_dataset(tmp_path).reports
+    zh, en = quality_frame(reports, "zh"), quality_frame(reports, "en")
+    assert zh.columns == en.columns
+    assert zh.drop("top_reasons").equals(en.drop("top_reasons"))
+    (agents_zh,) = zh.filter(table="agents")["top_reasons"]
+    (agents_en,) = en.filter(table="agents")["top_reasons"]
+    rules = [rule for rule, _ in reports["agents"].top_reasons]
+    assert len(rules) == 2  # noqa: PLR2004 - the two bad rows' rules
+    assert agents_zh == "；".join(f"{rule_words(r, 'zh')} (1)" for r in rules)
+    assert latin_words(agents_zh) == []
+    assert agents_en == "; ".join(f"{rule_words(r, 'en')} (1)" for r in rules)
+    assert set(zh.filter(table="reviews")["top_reasons"]) == {""}  # no problems: empty, not "-"

@@ -141,8 +141,50 @@ def test_poisson_trend_matches_a_glm_fit_and_flags_only_the_drifter() -> None:
         np.expm1(b))
 
 
+def test_the_agent_chart_names_its_lines_as_the_heatmap_does() -> None:
+    from audit.core.display import agent_labels
+    from audit.pack.year_page import agent_chart
+
+    trends = pl.DataFrame({"metric": ["mix_adjusted_ratio"] * 3, "month": ["2026-09"] * 3,
+                           "agent_id": ["A1", "A2", "A3"], "value": [1.0, 0.9, 1.1]})
+    agents = pl.DataFrame({"agent_id": ["A1", "A2"], "agent_name": ["小王", None]})
+    drift_rows = pl.DataFrame(schema=drift.DRIFT_SCHEMA)
+    fig = agent_chart(trends, drift_rows, agents=agents, lang="zh")
+    names = [t.name for t in fig.data]
+    assert names == ["A1 小王", "A2", "A3"]  # a missing name or agent: the id alone
+    assert names[:2] == [agent_labels(agents)[a] for a in ("A1", "A2")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_drift_section_says_in_words_when_no_agent_drifts(lang: str) -> None:
+    from audit.core.labels import label
+    from audit.pack.year_page import drift_note
+
+    none_tested = drift_note(pl.DataFrame(schema=drift.DRIFT_SCHEMA), lang=lang)
+    assert none_tested == label("year.drift.untested", lang).format(months=drift.MIN_MONTHS)
+    row = {"agent_id": "A1", "months": 5, "monthly_change": 0.01, "ci_low": -0.1,
+           "ci_high": 0.1, "z": 0.2, "drifting": False}
+    tested = pl.DataFrame([row, {**row, "agent_id": "A2", "drifting": True}],
+                          schema=drift.DRIFT_SCHEMA)
+    assert drift_note(tested.head(1), lang=lang) == label("year.drift.none", lang).format(
+        n="0", tested="1")
+    assert drift_note(tested, lang=lang) == label("year.drift.some", lang).format(
+        n="1", tested="2")
+
+
 def test_a_months_cut_is_its_end_plus_the_report_months_age() -> None:
     age = datetime(2026, 11, 30, 23, 59, 59, 999999) - datetime(2026, 10, 31, 23, 59, 59,
                                                                   999999)
     assert cut_of("2026-02", age) == datetime(2026, 3, 30, 23, 59, 59, 999999)
     assert cut_of("2026-10", age) == datetime(2026, 11, 30, 23, 59, 59, 999999)
+
+
+def test_the_scorecards_rate_changes_read_in_points_as_on_the_index() -> None:
+    from audit.core.fmt import fmt_change
+    from audit.pack.year_page import header, table
+
+    card = pl.DataFrame({"resolution_rate_change": [0.054, -0.002, None]})
+    shown = table(card, ["resolution_rate_change"], lang="zh")[
+        header("resolution_rate_change", "zh")].to_list()
+    assert shown == ["+5.4 个百分点", "-0.2 个百分点", "—"]
+    assert shown[0] == fmt_change(0.054, "pct", "zh")  # the index card's form

@@ -109,3 +109,15 @@ def display_table(df: pl.DataFrame, lang: str, *, kinds: dict[str, str] | None =
     cols = columns or df.columns
     out = df.select(cell_expr(c, df.schema[c], lang, kinds.get(c)).alias(c) for c in cols)
     return out.rename({c: header(c, lang) for c in cols})
+
+
+def agent_labels(df: pl.DataFrame) -> dict[str, str]:
+    """agent_id -> the id with the name a manager knows (``A06 赵敏``; unique, like the ids).
+
+    The id alone where ``df`` has no ``agent_name`` or the name is missing. Every chart that
+    names agents (heatmap, ranking, the trends page's lines) uses this one form.
+    """
+    if "agent_name" not in df.columns:
+        return {a: a for a in df["agent_id"].to_list()}
+    return {a: f"{a} {n}" if n else a
+            for a, n in df.select("agent_id", "agent_name").unique().iter_rows()}

@@ -19,17 +19,46 @@ class AuditError(Exception):
     @classmethod
     def worded(cls, *, key: str, **values: object) -> Self:
         """The error whose message is label ``key`` (an ``error.*`` label) with ``values``."""
-        from audit.core.labels import label
-
-        return cls(label(key, "en").format(**values), key=key, values=values)
+        return cls(_say(key, values, "en"), key=key, values=values)
 
     def in_words(self, lang: str) -> str:
         """The one-line message in ``lang`` (English when the error has no label)."""
         if self.key is None:
             return str(self)
-        from audit.core.labels import label
+        return _say(self.key, self.values, lang)
 
-        return label(self.key, lang).format(**self.values)
+
+class Phrase:
+    """A part of an error's message that is itself a label (``the output folder``).
+
+    Given as a value of :meth:`AuditError.worded`, it is said in the reader's language with the
+    rest of the line; a tuple of phrases is one list (``list.semicolon`` between the items).
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+
+    def in_words(self, lang: str) -> str:
+        """The phrase in ``lang``."""
+        return _say(self.key, self.values, lang)
+
+    def __str__(self) -> str:
+        return self.in_words("en")
+
+
+def _say(key: str, values: dict[str, object], lang: str) -> str:
+    """Label ``key`` in ``lang`` with ``values``, phrases among them said in ``lang`` too."""
+    from audit.core.labels import label
+
+    def one(value: object) -> object:
+        if isinstance(value, Phrase):
+            return value.in_words(lang)
+        if isinstance(value, tuple) and value and all(isinstance(v, Phrase) for v in value):
+            return label("list.semicolon", lang).join(v.in_words(lang) for v in value)
+        return value
+
+    return label(key, lang).format(**{k: one(v) for k, v in values.items()})
 
 
 class StructuralError(AuditError):

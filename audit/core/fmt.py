@@ -150,7 +150,12 @@ _FORMATS = {"count": fmt_count, "cny": fmt_cny, "hours": fmt_hours, "ratio": fmt
 
 
 def fmt_value(x: float | None, kind: str, lang: str = "en") -> str:
-    """Format ``x`` by ``kind`` (count, cny, pct, signed_pct, hours, days, ratio, p)."""
+    """Format ``x`` by ``kind`` (count, cny, pct, signed_pct, pp, hours, days, ratio, p).
+
+    ``pp`` is the change of a rate in percentage points (``+5.4 个百分点``), as the index says it.
+    """
+    if kind == "pp":
+        return fmt_change(x, "pct", lang)
     if kind == "pct":
         return fmt_pct(x, lang=lang)
     if kind == "signed_pct":

@@ -35,8 +35,7 @@ def shipped_folder(name: str) -> Path:
     for candidate in (pkg / SHIPPED[name], pkg.parent / name):
         if candidate.is_dir():
             return candidate
-    msg = f"no {name} folder in {pkg} or beside it (a broken installation?)"
-    raise StructuralError(msg)
+    raise StructuralError.worded(key="error.install_folder", name=name, pkg=pkg)
 
 
 def checkout_root() -> Path | None:

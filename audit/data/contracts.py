@@ -90,8 +90,8 @@ def read_contract(name: str) -> dict[str, Any]:
     try:
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read the contract ({exc})"
-        raise StructuralError(msg) from exc
+        raise StructuralError.worded(key="error.contract_unreadable", path=path,
+                                     why=exc) from exc
 
 
 @cache
@@ -118,8 +118,8 @@ def load_suite_file(path: Path) -> gx.ExpectationSuite:
     try:
         data = json.loads(Path(path).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read the contract ({exc})"
-        raise StructuralError(msg) from exc
+        raise StructuralError.worded(key="error.contract_unreadable", path=path,
+                                     why=exc) from exc
     data.pop("id", None)
     expected = data.get("expectations", [])
     # GX logs the dropped expectation at ERROR level; we raise instead, so silence it here.
@@ -129,8 +129,8 @@ def load_suite_file(path: Path) -> gx.ExpectationSuite:
     try:
         suite = gx.ExpectationSuite(**data)
     except Exception as exc:
-        msg = f"{path}: not a valid expectation suite ({str(exc).splitlines()[0]})"
-        raise StructuralError(msg) from exc
+        raise StructuralError.worded(key="error.contract_invalid", path=path,
+                                     why=str(exc).splitlines()[0]) from exc
     finally:
         logger.setLevel(level)
     loaded = [e.expectation_type for e in suite.expectations]
@@ -138,9 +138,8 @@ def load_suite_file(path: Path) -> gx.ExpectationSuite:
     if loaded != wanted:
         index = next((i for i, (a, b) in enumerate(zip(loaded, wanted, strict=False)) if a != b),
                      len(loaded))
-        msg = (f"{path}: expectation {index} (`{wanted[index]}`) did not load "
-               f"({len(wanted)} in the file, {len(loaded)} loaded); check its type")
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.contract_dropped", path=path, index=index,
+                                     type=wanted[index], wanted=len(wanted), loaded=len(loaded))
     return suite
 
 
@@ -271,10 +270,10 @@ def check_rows(df: pl.DataFrame, name: str, *, source_file: str = "") -> pl.Data
                 continue
             info = res.exception_info or {}
             if info.get("raised_exception"):
-                msg = (f"{source_file or name}: contract `{name}` expectation "
-                       f"`{res.expectation_config.type}` could not run "
-                       f"({str(info.get('exception_message')).splitlines()[0]})")
-                raise StructuralError(msg)
+                raise StructuralError.worded(
+                    key="error.contract_failed", where=source_file or name, table=name,
+                    type=res.expectation_config.type,
+                    why=str(info.get("exception_message")).splitlines()[0])
             positions = res.result.get("unexpected_index_list") or []
             if not positions:
                 continue

@@ -120,8 +120,7 @@ class Dataset:
                 [pl.col(c).max().cast(pl.Date) for c in cols]).alias("d")))
         last = pl.concat(exprs).select(pl.col("d").max()).collect().item()
         if last is None:
-            msg = "no dated activity in any table; pass an explicit as-of date"
-            raise StructuralError(msg)
+            raise StructuralError.worded(key="error.no_activity")
         return end_of_day(last)
 
     @property
@@ -189,7 +188,7 @@ def _load_exports(data_dir: Path) -> Dataset:
         tables[name] = valid[name].lazy()
     if len(absent) == len(TABLES):
         raise StructuralError.worded(key="error.no_exports", folder=data_dir,
-                                     tables=", ".join(TABLES))
+                                     tables=", ".join(f"`{t}`" for t in TABLES))
     return Dataset(tables, tuple(absent), reports, quarantine, data_dir)
 
 
@@ -347,14 +346,13 @@ def write_snapshot(ds: Dataset, snapshot_dir: Path | str) -> Path:
 def _load_snapshot(folder: Path) -> Dataset:
     meta = json.loads((folder / SNAPSHOT_FILE).read_text("utf-8"))
     if meta.get("format") != SNAPSHOT_FORMAT:
-        msg = f"{folder / SNAPSHOT_FILE}: unknown snapshot format {meta.get('format')!r}"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.snapshot_format", path=folder / SNAPSHOT_FILE,
+                                     format=repr(meta.get("format")))
     tables, quarantine, reports = {}, {}, {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
         if not path.is_file():
-            msg = f"{path}: snapshot is missing table `{name}`"
-            raise StructuralError(msg)
+            raise StructuralError.worded(key="error.snapshot_table", path=path, table=name)
         tables[name] = pl.scan_parquet(path).select(
             [pl.col(c).cast(t) for c, t in table(name).schema.items()])
         qpath = folder / f"{name}.quarantine.parquet"

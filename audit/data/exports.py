@@ -78,14 +78,12 @@ def find_table_file(data_dir: Path, name: str) -> Path | None:
                    if p.is_file() and p.stem.strip().lower() == name)
     found = [p for p in named if p.suffix.lower() in EXTENSIONS]
     if named and not found:
-        kinds = ", ".join(EXTENSIONS)
-        msg = (f"{named[0].name}: {named[0].suffix or 'a file without extension'} is not a "
-               f"format the toolkit reads; save table `{name}` as one of {kinds}")
-        raise StructuralError(msg)
+        key = "error.format_unknown" if named[0].suffix else "error.format_no_extension"
+        raise StructuralError.worded(key=key, file=named[0].name, suffix=named[0].suffix,
+                                     table=name, kinds=", ".join(EXTENSIONS))
     if len(found) > 1:
-        names = ", ".join(p.name for p in found)
-        msg = f"table `{name}` has {len(found)} files in {data_dir}: {names}; keep exactly one"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.table_files", table=name, n=len(found),
+                                     folder=data_dir, names=", ".join(p.name for p in found))
     return found[0] if found else None
 
 
@@ -161,14 +159,13 @@ def _decode_csv(path: Path) -> tuple[bytes, tuple[int, ...]]:
         try:
             return data.decode("gb18030").encode("utf-8"), ()
         except UnicodeDecodeError:
-            msg = (f"{path.name}: cannot read the file as UTF-8 or GB18030 text "
-                   f"(bad byte at offset {exc.start})")
-            raise StructuralError(msg) from None
+            raise StructuralError.worded(key="error.not_text", file=path.name,
+                                         offset=exc.start) from None
     return data, ()
 
 
-def _swallowed_lines(path: Path, data: bytes, width: int) -> str | None:
-    """Where a quote opened in one cell runs over the rows after it, in words, or None.
+def _swallowed_lines(path: Path, data: bytes, width: int) -> StructuralError | None:
+    """The error naming where a quote opened in one cell runs over the rows after it, or None.
 
     A quoted cell may span lines (multi-line review text), so lines != rows is not an error in
     itself; it is when a line inside one record looks like a whole row of the file (as many
@@ -186,12 +183,11 @@ def _swallowed_lines(path: Path, data: bytes, width: int) -> str | None:
             # of separators: a stray quote, not a multi-line review.
             if end > start and record:
                 if any(line.count(",") >= width - 1 for line in physical[start:end]):
-                    return (f"{path.name}: line {start}: a quote (\") opened in a cell there "
-                            f"is not closed on that line, so the rows after it would be read "
-                            f"as one cell; close or remove the quote")
+                    return StructuralError.worded(key="error.quote_open", file=path.name,
+                                                  line=start)
             start = end + 1
     except csv.Error as exc:
-        return f"{path.name}: line {start}: {exc}; check the quotes (\") on that line"
+        return StructuralError.worded(key="error.quote_csv", file=path.name, line=start, why=exc)
     return None
 
 
@@ -203,21 +199,20 @@ def _read_csv(path: Path) -> tuple[_Part, tuple[int, ...]]:
     header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
-        msg = f"{path.name}: header `{dupes[0]}` appears twice in line 1; keep one"
-        raise StructuralError(msg)
+        raise StructuralError.worded(key="error.header_twice", file=path.name, header=dupes[0])
     try:
         df = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=True)
     except Exception:
-        where = _swallowed_lines(path, data, len(header))
-        if where:
-            raise StructuralError(where) from None
+        swallowed = _swallowed_lines(path, data, len(header))
+        if swallowed:
+            raise swallowed from None
         raise
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     first = pl.int_range(pl.len(), dtype=pl.Int64) + 2
     if lines > df.height + 1 and df.width:
-        where = _swallowed_lines(path, data, len(header))
-        if where:
-            raise StructuralError(where)
+        swallowed = _swallowed_lines(path, data, len(header))
+        if swallowed:
+            raise swallowed
         # Quoted cells span lines (multi-line review text): line of row i is
         # 2 + i + the newlines inside earlier rows' cells.
         inner = pl.sum_horizontal([
@@ -225,9 +220,8 @@ def _read_csv(path: Path) -> tuple[_Part, tuple[int, ...]]:
         ])
         counted = df.select(inner.sum()).item() if df.height else 0
         if 1 + df.height + counted != lines:
-            msg = (f"{path.name}: {lines:,} lines but {df.height:,} rows (+ header and "
-                   f"{counted:,} line breaks inside cells) were read; check the quotes (\")")
-            raise StructuralError(msg)
+            raise StructuralError.worded(key="error.lines_vs_rows", file=path.name, lines=lines,
+                                         rows=df.height, inner=counted)
         first = first + inner.cum_sum().shift(1, fill_value=0)
     return _Part(df, df.select(first.alias(SOURCE_ROW)).to_series(), path.name), bad_lines
 
@@ -256,9 +250,8 @@ def _sheet_part(path: Path, sheet: str, grid: pl.DataFrame, label: str) -> _Part
         if not name.strip():
             header[i] = f"(empty header {i + 1})"
         elif name in seen:
-            where = path.name if label == path.name else f"{path.name} sheet `{sheet}`"
-            msg = f"{where}: header `{name}` appears twice in row 1; keep one"
-            raise StructuralError(msg)
+            key = "error.header_twice_row" if label == path.name else "error.header_twice_sheet"
+            raise StructuralError.worded(key=key, file=path.name, sheet=sheet, header=name)
         seen.add(header[i])
     data = grid.slice(1).rename(dict(zip(grid.columns, header, strict=True)))
     return _Part(data, pl.int_range(2, data.height + 2, dtype=pl.Int64, eager=True), label)
@@ -344,8 +337,8 @@ def _canonical(part: _Part, path: Path, name: str) -> tuple[pl.DataFrame, list[s
             ignored.append(col)
         elif canon in rename.values():
             first = next(k for k, v in rename.items() if v == canon)
-            msg = f"{where}: columns `{first}` and `{col}` both mean `{canon}`; keep one"
-            raise StructuralError(msg)
+            raise StructuralError.worded(key="error.columns_same", where=where, first=first,
+                                         second=col, canon=canon)
         else:
             rename[col] = canon
     present = set(rename.values())

@@ -36,7 +36,7 @@ from audit.core.errors import OutputError
 from audit.core.masking import mask_buyers
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
 #: How timestamps are written: shop-local time, no zone, to the second.
@@ -159,10 +159,37 @@ def write_excel(sheets: dict[str, pl.DataFrame], path: Path, *, mask: bool = Tru
 
 # --- styled workbooks (the pack's action lists) ------------------------------------------------
 
-#: Excel number formats by kind of column.
+#: Excel number formats by kind of column (the kinds of :func:`audit.core.display.column_kind`;
+#: a p-value keeps Excel's own digits, as Excel has no significant-digit format).
 EXCEL_FORMATS: dict[str, str] = {"cny": '"¥"#,##0.00', "pct": "0.0%", "count": "#,##0",
                                  "datetime": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd",
-                                 "ratio": "0.00"}
+                                 "ratio": "0.00", "hours": "0.0", "days": "0.0",
+                                 "signed_pct": "+0.0%;-0.0%;0.0%", "pp": "+0.0%;-0.0%;0.0%",
+                                 "p": "General"}
+#: Decimals shown by the fixed-decimal kinds (for the column widths).
+_DECIMALS = {"ratio": 2, "hours": 1, "days": 1}
+
+
+def excel_kinds(df: pl.DataFrame, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Column -> kind of :data:`EXCEL_FORMATS` for every number and time column of ``df``.
+
+    ``known`` (a list's own kinds) wins; other columns get their kind from their name
+    (``owed_cny`` -> cny, ``resolution_rate`` -> pct), so no sheet is left at three decimals.
+    """
+    from audit.core.display import column_kind
+
+    kinds = {}
+    for column, dtype in df.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            kind: str | None = "datetime"
+        elif dtype == pl.Date:
+            kind = "date"
+        else:
+            kind = column_kind(column, dtype)
+        kind = (known or {}).get(column, kind)
+        if kind in EXCEL_FORMATS:
+            kinds[column] = kind
+    return kinds
 _HEADER = {"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True,
            "valign": "top"}
 
@@ -198,8 +225,11 @@ def column_width(df: pl.DataFrame, column: str, header: str, kind: str | None) -
         values = _SHOWN_WIDTH[kind]
     elif kind == "cny":
         values = max((len(f"¥{v:,.2f}") for v in df[column].drop_nulls()), default=0)
-    elif kind == "pct":
+    elif kind in {"pct", "signed_pct", "pp"}:
         values = 7
+    elif kind in _DECIMALS:
+        values = max((len(f"{v:,.{_DECIMALS[kind]}f}") for v in df[column].drop_nulls()),
+                     default=0)
     elif kind == "count":
         values = max((len(f"{v:,}" if isinstance(v, int | float) else str(v))
                       for v in df[column].drop_nulls()), default=0)

@@ -89,8 +89,7 @@ class ImpactResult(NamedTuple):
 def check_window(window: int) -> int:
     """``window`` when it is 1..``MAX_WINDOW`` days, else a ``ParameterError``."""
     if not 1 <= window <= MAX_WINDOW:
-        msg = f"--window must be between 1 and {MAX_WINDOW} days, got {window}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.window", max=MAX_WINDOW, value=window)
     return window
 
 

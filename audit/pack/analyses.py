@@ -18,7 +18,8 @@ import polars as pl
 
 from audit.core.bundle import save_views
 from audit.core.dates import end_of_day, in_month, month_earlier, previous_month
-from audit.core.errors import AnalysisFailed, AuditError
+from audit.core.errors import AnalysisFailed, AuditError, Phrase
+from audit.core.labels import has_label
 from audit.core.shops import for_shop
 from audit.pack.headline import Headline, MonthViews
 
@@ -65,8 +66,9 @@ def _views(futures: Mapping[str, Future[object]], month: str) -> MonthViews:
         except AuditError:
             raise
         except Exception as exc:
-            msg = f"the {name} analysis of {month} failed: {type(exc).__name__}: {exc}"
-            raise AnalysisFailed(msg) from exc
+            part = Phrase(f"report.{name}" if has_label(f"report.{name}") else "report.trends")
+            raise AnalysisFailed.worded(key="error.analysis_failed", name=name, part=part,
+                                        month=month, why=f"{type(exc).__name__}: {exc}") from exc
     return MonthViews(**got)
 
 

@@ -33,10 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from audit.core.bundle import action_list_href
-from audit.core.errors import NotebookFailed, ParameterError
+from audit.core.errors import ParameterError
 from audit.core.fmt import fmt_count, fmt_seconds
 from audit.core.labels import label
 from audit.core.resources import shipped_folder
@@ -46,12 +44,15 @@ from audit.pack.excel import WORKBOOKS, Context, write_action_lists
 from audit.pack.html import ASSETS, PLOTLY_JS, copy_plotly_js, nav_html, render_notebook
 from audit.pack.index import PageLink, index_html, table_name
 from audit.pack.manifest import build_manifest
-from audit.pack.notebooks import KernelPool, NotebookRun, run_notebooks
+from audit.pack.notebooks import KernelPool, NotebookRun, raise_for_failures, run_notebooks
 from audit.pack.params import PackParams, check_params, check_shop, resolve_as_of
+from audit.pack.quality_words import quality_frame
 from audit.pack.sparkline import series
 from audit.pack.year import save_year, write_year_files, year_views
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from audit.data.dataset import Dataset
     from audit.pack.headline import Headline, MonthViews
 
@@ -103,14 +104,12 @@ REPORT_ORDER: tuple[str, ...] = ("promises", "resolution", "impact", "trends")
 
 def _notebooks(folder: Path) -> list[Path]:
     if not folder.is_dir():
-        msg = f"notebooks folder {str(folder)!r} does not exist"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.notebooks_folder", path=repr(str(folder)))
     rank = {stem: i for i, stem in enumerate(REPORT_ORDER)}
     found = sorted((p for p in folder.glob("*.ipynb") if not p.name.startswith(".")),
                    key=lambda p: (rank.get(p.stem, len(rank)), p.name))
     if not found:
-        msg = f"no notebooks (*.ipynb) in {folder}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.no_notebooks", folder=folder)
     return found
 
 
@@ -154,19 +153,14 @@ class _Clock:
         return time.perf_counter()
 
 
-def _write_quality(ds: Dataset, pack: Path) -> list[Path]:
-    """Write data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike validate)."""
-    reports = ds.reports
-    rows = [{"table": n, "file": r.source_file, "rows_read": r.rows_read,
-             "rows_valid": r.rows_valid, "rows_quarantined": r.rows_quarantined,
-             "rows_blank": r.rows_blank,
-             "top_reasons": "; ".join(f"{rule} ({k})" for rule, k in r.top_reasons)}
-            for n, r in sorted(reports.items())]
+def _write_quality(ds: Dataset, pack: Path, lang: str) -> list[Path]:
+    """Write data/data_quality.csv and quarantine/<table>.csv (buyers masked, unlike validate).
+
+    The columns are the same in every language (scripts read them); the reasons a person
+    reads are in the pack's language, as on the index.
+    """
     written = [pack / DATA / "data_quality.csv"]
-    outputs.write_csv(pl.DataFrame(rows, schema={"table": pl.String, "file": pl.String,
-                                            "rows_read": pl.Int64, "rows_valid": pl.Int64,
-                                            "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
-                                            "top_reasons": pl.String}), written[0], bom=True)
+    outputs.write_csv(quality_frame(ds.reports, lang), written[0], bom=True)
     for name, frame in sorted(ds.quarantine.items()):
         if frame.height:
             path = pack / QUARANTINE / f"{name}.csv"
@@ -420,7 +414,7 @@ def _write_data_files(ds: Dataset, views: MonthViews, headline: Headline, build:
     if views.promises is not None and views.promises.chat_checked:  # as `review-audit promises`
         outputs.write_csv(views.promises.chat_offers, build.tmp / DATA / "chat_offers.csv",
                           bom=True)
-    _write_quality(ds, build.tmp)
+    _write_quality(ds, build.tmp, lang)
     _write_headline(headline, build.tmp / DATA)
     return counts
 
@@ -510,12 +504,9 @@ def build_monthly_pack(
         clock.steps["notebooks_wall"] = sum(r.seconds for r in runs) / max(1, workers)
         clock.steps["render"] = renderer.seconds
         pages = renderer.pages
-        failed = [r for r in runs if not r.ok]
-        if failed:
-            where = build.keep_failed(params.out, params.month)
-            what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
-            msg = f"{what} (executed notebooks and HTML kept in {where})"
-            raise NotebookFailed(msg)
+        if not all(r.ok for r in runs):
+            raise_for_failures(runs, kept_in=build.keep_failed(params.out, params.month),
+                               key="error.notebooks_failed")
 
         _write_index(build.tmp, headline=headline, counts=counts, pages=pages, ds=ds,
                      params=params, notes=[*skip_notes, *headline.notes], trends=year.trends)

@@ -33,7 +33,7 @@ from audit.core.display import CODED, coded_text, header, value_label
 from audit.core.fmt import fmt_date, fmt_month
 from audit.core.labels import label
 from audit.data import outputs
-from audit.data.outputs import ListSheet
+from audit.data.outputs import ListSheet, excel_kinds
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -136,7 +136,7 @@ def _sheet_name(agent_id: str, name: str | None, taken: set[str]) -> str:
 def _table(book: str, key: str, df: pl.DataFrame, lang: str, *, name: str) -> ListSheet:
     words = _in_words(_with_notes(book, df, lang) if key != "by_agent" else df, lang)
     shown = words.rename({c: header(c, lang) for c in words.columns})
-    formats = {header(c, lang): k for c, k in _KINDS.items() if c in words.columns}
+    formats = {header(c, lang): k for c, k in excel_kinds(words, _KINDS).items()}
     return ListSheet(name=name, frame=shown, formats=formats,
                      table=re.sub(r"\W", "_", f"{book}_{key}", flags=re.ASCII))
 
@@ -169,6 +169,8 @@ def workbook_sheets(book: str, parts: dict[str, pl.DataFrame], ctx: Context) -> 
         blank = pl.lit("", dtype=pl.String).alias("action_taken")
         return sheets + [ListSheet(name=label(f"sheet.{key}", lang),
                                    frame=labelled(df.with_columns(blank), lang=lang),
+                                   formats={header(c, lang): k for c, k
+                                            in excel_kinds(df, _KINDS).items()},
                                    table=f"{book}_{key}")
                          for key, df in parts.items()]
     if "by_agent" in parts:

@@ -18,7 +18,7 @@ from audit.core.display import value_label
 from audit.core.fmt import DASH, fmt_change, fmt_count, fmt_date, fmt_interval, fmt_month, fmt_value
 from audit.core.labels import has_label, label
 from audit.pack.headline import LOWER_IS_BETTER, METRICS, NEUTRAL, Headline
-from audit.pack.quality_words import rule_words
+from audit.pack.quality_words import reasons_text
 from audit.pack.sparkline import CSS as SPARK_CSS
 from audit.pack.sparkline import Point, sparkline_svg
 
@@ -170,8 +170,7 @@ def quality_html(reports: Mapping[str, TableReport], lang: str) -> str:
     head = "".join(f"<th>{_e(label(f'dq.{h}', lang))}</th>" for h in heads)
     rows = []
     for name, r in sorted(reports.items()):
-        reasons = "; ".join(f"{rule_words(rule, lang)} ({fmt_count(n, lang)})"
-                            for rule, n in r.top_reasons[:3]) or DASH
+        reasons = reasons_text(r.top_reasons[:3], lang) or DASH
         absent = "" if r.source_file else f' {label("dq.absent", lang)}'
         rows.append(
             f"<tr><td>{_e(table_name(name, lang) + absent)}</td>"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audit.core.errors import NotebookFailed
+from audit.core.errors import NotebookFailed, Phrase
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -325,11 +325,17 @@ def _close_thread_loop() -> None:
     asyncio.set_event_loop(None)
 
 
-def raise_for_failures(runs: Sequence[NotebookRun], *, kept_in: Path | None = None) -> None:
-    """Raise ``NotebookFailed`` naming every failed notebook and its failing cell's error."""
-    failed = [r for r in runs if not r.ok]
+def raise_for_failures(runs: Sequence[NotebookRun], *, kept_in: Path | None = None,
+                       key: str = "error.notebooks_failed_kept") -> None:
+    """Raise ``NotebookFailed`` naming every failed notebook and its failing cell's error.
+
+    ``key`` says where the executed copies were kept (``kept_in``); the cell's error stays in
+    the program's words (it is for whoever fixes the notebook).
+    """
+    failed = tuple(Phrase("error.notebook_failed", name=r.name, error=r.error)
+                   for r in runs if not r.ok)
     if not failed:
         return
-    what = "; ".join(f"notebook {r.name} failed at {r.error}" for r in failed)
-    where = f" (executed notebooks kept in {kept_in})" if kept_in else ""
-    raise NotebookFailed(what + where)
+    if kept_in is None:
+        raise NotebookFailed.worded(key="error.join_all", failures=failed)
+    raise NotebookFailed.worded(key=key, failures=failed, where=kept_in)

@@ -11,9 +11,18 @@ written (the zh pack's Latin-word test then catches it).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+import polars as pl
+
+from audit.core.fmt import fmt_count
 from audit.core.labels import has_label, label
 from audit.data.exports import NOT_UTF8
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from audit.data.dataset import TableReport
 
 _COL = r"(?P<col>[A-Za-z0-9_+]+)"
 #: Rule kind -> the pattern of its English rule text.
@@ -63,3 +72,26 @@ def rule_words(rule: str, lang: str) -> str:
                       "cond": parts.get("cond") or ""}
             return label(f"dq.rule.{kind}", lang).format(**values)
     return rule
+
+
+
+def reasons_text(top_reasons: Iterable[tuple[str, int]], lang: str) -> str:
+    """A table's quarantine rules with their row counts, in ``lang`` (``""`` when none)."""
+    return label("list.semicolon", lang).join(f"{rule_words(rule, lang)} ({fmt_count(n, lang)})"
+                                             for rule, n in top_reasons)
+
+
+#: The columns of the pack's ``data/data_quality.csv``: the same in every language (scripts
+#: read them); only the reasons, which a person reads, are in the pack's language.
+QUALITY_SCHEMA = {"table": pl.String, "file": pl.String, "rows_read": pl.Int64,
+                  "rows_valid": pl.Int64, "rows_quarantined": pl.Int64, "rows_blank": pl.Int64,
+                  "top_reasons": pl.String}
+
+
+def quality_frame(reports: Mapping[str, TableReport], lang: str) -> pl.DataFrame:
+    """Per table: its file, rows read / valid / quarantined / blank and the reasons in ``lang``."""
+    return pl.DataFrame([{"table": n, "file": r.source_file, "rows_read": r.rows_read,
+                          "rows_valid": r.rows_valid, "rows_quarantined": r.rows_quarantined,
+                          "rows_blank": r.rows_blank,
+                          "top_reasons": reasons_text(r.top_reasons, lang)}
+                         for n, r in sorted(reports.items())], schema=QUALITY_SCHEMA)

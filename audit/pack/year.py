@@ -11,6 +11,7 @@ Built after the month's analyses (:mod:`audit.pack.analyses`) from the same view
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,12 +34,17 @@ NAME = "year"
 
 @dataclass(frozen=True)
 class YearViews:
-    """Trends (``audit.pack.trends.TREND_SCHEMA``), agent drift, the month's scorecard."""
+    """Trends (``audit.pack.trends.TREND_SCHEMA``), agent drift, the month's scorecard.
+
+    ``agent_drift`` carries each agent's name after the id; ``agents`` (agent_id, agent_name)
+    names the lines of the per-agent chart, agents not tested for drift included.
+    """
 
     month: str
     trends: pl.DataFrame
     agent_drift: pl.DataFrame
     scorecard: pl.DataFrame
+    agents: pl.DataFrame
 
 
 def year_views(tables: Mapping[str, pl.LazyFrame], params: PackParams, current: MonthViews,
@@ -50,8 +56,10 @@ def year_views(tables: Mapping[str, pl.LazyFrame], params: PackParams, current: 
 
     trends, counts = build_trends(tables, params, current, skip=skip)
     agents = tables["agents"].select("agent_id", "agent_name").collect()
-    return YearViews(params.month, trends, agent_drift(counts),
-                     scorecard(current, previous, agents))
+    drift = agent_drift(counts)
+    named = drift.join(agents, on="agent_id", how="left", maintain_order="left").select(
+        "agent_id", "agent_name", *drift.columns[1:])
+    return YearViews(params.month, trends, named, scorecard(current, previous, agents), agents)
 
 
 def save_year(views: YearViews, folder: Path) -> Path:
@@ -89,17 +97,19 @@ def notebook_views(*, views_dir: str, data_dir: str, month: str, as_of: str = ""
 
 
 def _book(sheets: dict[str, pl.DataFrame], path: Path, lang: str) -> None:
-    def name(key: str) -> str:
-        try:
-            return label(f"sheet.{key}", lang)
-        except KeyError:
-            return key
+    """A styled workbook as the action lists are: frozen header, ¥ / % / ratio formats, widths."""
+    from audit.core.labels import has_label
+    from audit.pack.year_page import KINDS, header, in_words
 
-    from audit.pack.year_page import header, in_words
+    def sheet(key: str, df: pl.DataFrame) -> outputs.ListSheet:
+        words = in_words(df, lang)
+        return outputs.ListSheet(
+            name=label(f"sheet.{key}", lang) if has_label(f"sheet.{key}") else key,
+            frame=words.rename({c: header(c, lang) for c in words.columns}),
+            formats={header(c, lang): k for c, k in outputs.excel_kinds(words, KINDS).items()},
+            table="list_" + re.sub(r"\W", "_", key, flags=re.ASCII))  # never a cell (A01)
 
-    outputs.write_excel({name(k): in_words(df, lang).rename({c: header(c, lang)
-                                                             for c in df.columns})
-                         for k, df in sheets.items()}, path)
+    outputs.write_styled_excel([sheet(k, df) for k, df in sheets.items()], path)
 
 
 def write_year_files(year: YearViews, current: MonthViews, actions: Path, data: Path, *,

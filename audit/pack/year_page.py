@@ -12,8 +12,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from audit.core.display import agent_labels, cell_expr
 from audit.core.figure_style import styled
-from audit.core.fmt import DASH, fmt_column, fmt_interval, fmt_month
+from audit.core.fmt import DASH, fmt_column, fmt_count, fmt_interval, fmt_month
 from audit.core.labels import label
 from audit.data.schema import CATEGORIES
 from audit.pack.scorecard import KINDS as CARD_KINDS
@@ -22,14 +23,15 @@ from audit.pack.trends import METRICS
 if TYPE_CHECKING:
     from audit.pack.year import YearViews
 
-_KINDS: dict[str, str] = {
+#: The review part's columns and their kind of number (pages and Excel lists alike).
+KINDS: dict[str, str] = {
     **CARD_KINDS, "coverage": "pct", "share_within_length": "pct",
-    "median_days_to_explanation": "ratio", "days_left": "ratio", "per_1000_orders": "ratio",
+    "median_days_to_explanation": "days", "days_left": "days", "per_1000_orders": "ratio",
     "peer_per_1000_orders": "ratio", "quality_share": "pct", "monthly_change": "signed_pct",
     "z": "ratio", "orders": "count", "complaints": "count", "reviews": "count",
     "explained": "count", "explained_in_time": "count", "still_open": "count", "due": "count",
     "item_orders_30d": "count", "months_above": "count", "months": "count",
-    "resolution_rate_change": "signed_pct", "share_within_sla_change": "signed_pct",
+    "resolution_rate_change": "pp", "share_within_sla_change": "pp",
 }
 
 
@@ -75,12 +77,14 @@ def table(df: pl.DataFrame, columns: list[str], *, lang: str,
             return_dtype=pl.String).alias(name))
     exprs = []
     for c in columns:
-        if c in _KINDS:
-            exprs.append(fmt_column(c, _KINDS[c], lang))
+        if c in KINDS:
+            exprs.append(fmt_column(c, KINDS[c], lang))
         elif c in _TIER_COLUMNS:
             exprs.append(pl.col(c).replace_strict(
                 {t: label(f"year.tier.{t}", lang) for t in CATEGORIES}, default=DASH,
                 return_dtype=pl.String))
+        elif c in out.columns and out.schema[c].is_temporal():  # 2026年11月1日 00:45
+            exprs.append(cell_expr(c, out.schema[c], lang).fill_null(DASH))
         elif c in out.columns and out.schema[c] == pl.Boolean:
             exprs.append(pl.col(c).replace_strict({True: label("year.yes", lang),
                                                    False: label("year.no", lang)},
@@ -128,19 +132,22 @@ def _months(trends: pl.DataFrame, lang: str) -> list[str]:
 
 
 def agent_chart(trends: pl.DataFrame, drift: pl.DataFrame, *, lang: str,
+                agents: pl.DataFrame | None = None,
                 metric: str = "mix_adjusted_ratio") -> go.Figure:
     """The agents' monthly mix-adjusted ratio, one line each (a legend click hides one).
 
-    Agents whose trend is significant drawn bold.
+    Agents whose trend is significant drawn bold. Lines are named as on the heatmap and the
+    ranking (``A06 赵敏``) from ``agents`` (agent_id, agent_name); the id alone without a name.
     """
     flagged = set(drift.filter("drifting")["agent_id"].to_list())
     d = trends.filter(pl.col("metric") == metric, pl.col("agent_id").is_not_null())
+    names = agent_labels(agents) if agents is not None else {}
     fig = go.Figure()
     for agent in sorted(set(d["agent_id"].to_list())):
         a = d.filter(pl.col("agent_id") == agent).sort("month")
         fig.add_trace(go.Scatter(x=[fmt_month(m, lang) for m in a["month"]],
                                  y=a["value"].to_list(),
-                                 mode="lines+markers", name=agent,
+                                 mode="lines+markers", name=names.get(agent, agent),
                                  line={"width": 4 if agent in flagged else 1},
                                  opacity=1.0 if agent in flagged else 0.45))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=_months(trends, lang))
@@ -177,6 +184,42 @@ def heading(key: str, lang: str) -> None:
     except KeyError:
         pass
     display(HTML(text))
+
+
+#: The drift table's columns (the interval from ci_low and ci_high).
+DRIFT_COLUMNS = ["agent_id", "agent_name", "months", "monthly_change", "interval", "z",
+                 "drifting"]
+
+
+def drift_note(drift: pl.DataFrame, *, lang: str) -> str:
+    """The sentence above the drift table: how many of the tested agents drift, or none tested.
+
+    No agent is tested before ``MIN_MONTHS`` months of cases: the sentence says so instead of
+    an empty table under bare headers.
+    """
+    from audit.review.drift import MIN_MONTHS
+
+    if drift.is_empty():
+        return label("year.drift.untested", lang).format(months=MIN_MONTHS)
+    drifting = int(drift["drifting"].sum())
+    key = "year.drift.some" if drifting else "year.drift.none"
+    return label(key, lang).format(n=fmt_count(drifting, lang), tested=fmt_count(drift.height,
+                                                                                 lang))
+
+
+def show_drift(drift: pl.DataFrame, *, lang: str) -> None:
+    """Show the drift sentence, then the table of the tested agents (none: the sentence only)."""
+    import html
+
+    from IPython.display import HTML, display
+
+    from audit.core.charts import show_table
+
+    display(HTML(f"<p>{html.escape(drift_note(drift, lang=lang))}</p>"))
+    if not drift.is_empty():
+        show_table(table(drift, DRIFT_COLUMNS, lang=lang,
+                         intervals={"interval": ("ci_low", "ci_high", "signed_pct")}),
+                   max_rows=60, lang=lang)
 
 
 def trend_table(year: YearViews, *, lang: str) -> pl.DataFrame:

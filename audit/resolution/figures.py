@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from audit.core.display import value_label
+from audit.core.display import agent_labels, value_label
 from audit.core.figure_style import BAD, GOOD, PALETTE, date_axis, styled
 from audit.core.fmt import fmt_count, fmt_hours, fmt_pct, fmt_ratio
 from audit.core.labels import label
@@ -29,14 +29,6 @@ def _cats(present: list[str]) -> list[str]:
 
 def _cat(category: str, lang: str) -> str:
     return value_label("category", category, lang)
-
-
-def _agent_names(df: pl.DataFrame) -> dict[str, str]:
-    """agent_id -> the id with the name a manager knows (``A06 赵敏``; unique, like the ids)."""
-    if "agent_name" not in df.columns:
-        return {a: a for a in df["agent_id"].to_list()}
-    return {a: f"{a} {n}" if n else a
-            for a, n in df.select("agent_id", "agent_name").unique().iter_rows()}
 
 
 def _with_legend(fig: go.Figure, *, title: str, height: int = 400) -> go.Figure:
@@ -84,7 +76,7 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en",
         text.append([f"{fmt_pct(cell[(a, c)]['rate'])}<br>{cell[(a, c)]['resolved']}/"
                      f"{cell[(a, c)]['eligible']}" if (a, c) in cell else "" for c in cats])
     known = names_from if names_from is not None and "agent_name" in names_from.columns else df
-    names = {a: a for a in agents} | _agent_names(known)
+    names = {a: a for a in agents} | agent_labels(known)
     fig = go.Figure(go.Heatmap(
         z=z, x=[_cat(c, lang) for c in cats], y=[names[a] for a in agents], text=text,
         texttemplate="%{text}", textfont={"size": 10},
@@ -99,7 +91,7 @@ def agent_category_heatmap(by_agent_category: pl.DataFrame, *, lang: str = "en",
 def ranked_agents(by_agent: pl.DataFrame, *, lang: str = "en") -> go.Figure:
     """Agents ordered by shrunk ratio: raw ratio and shrunk ratio, each with its 95% interval."""
     df = by_agent.filter(pl.col("shrunk_ratio").is_not_null()).sort("rank")
-    names = _agent_names(df)
+    names = agent_labels(df)
     y = [names[a] for a in df["agent_id"]]
 
     def whiskers(mid: str, lo: str, hi: str) -> dict:

@@ -57,8 +57,7 @@ def check_sla(sla_hours: float) -> float:
     from audit.core.errors import ParameterError
 
     if not sla_hours > 0:
-        msg = f"--sla-hours must be a positive number of hours, got {sla_hours}"
-        raise ParameterError(msg)
+        raise ParameterError.worded(key="error.sla_hours", value=sla_hours)
     return sla_hours
 
 

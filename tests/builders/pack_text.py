@@ -16,6 +16,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+#: Latin words a Chinese page may keep: units and names managers use as they are.
+ALLOWED = frozenset({"SLA", "ID", "p", "Excel"})
+#: A masked buyer (``t***3``) and ids (``A06``, ``PR000023``, ``C004839``) are not words.
+MASKED = re.compile(r"\b\w\*{3,}\w?\b|\w\*{3,}")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of ``text`` outside the allow-list (ids with digits are not words)."""
+    text = MASKED.sub(" ", text)
+    return [t for t in _TOKEN.findall(text) if not re.search(r"\d", t) and t not in ALLOWED]
+
+
 #: Elements whose content a reader never sees as text.
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 #: Attributes a reader sees (tooltips, alternative text, link titles).
