@@ -198,10 +198,9 @@ def _panel(sales: pl.DataFrame, reviews: pl.DataFrame, *, tiers: pl.LazyFrame | 
         return _no_panel(stacked), pl.DataFrame(schema=_study_schema())
     kw = {"tiers": tiers, "events": events, "window": window, "max_half_width": max_half_width}
     main = estimate_panel_impact(sales, reviews, metrics=tuple(METRICS),
-                                 weightings=(HEADLINE_ESTIMAND,), **kw)
-    per = estimate_panel_impact(sales, reviews, metrics=("conversion",),
-                                weightings=("per-explanation",), **kw)
-    rows = pl.concat([main.summary, per.summary]).filter(
+                                 weightings=(HEADLINE_ESTIMAND,),
+                                 extra_fits=(("conversion", "per-explanation"),), **kw)
+    rows = main.summary.filter(
         (pl.col("group") == HEADLINE_GROUP)
         | ((pl.col("metric") == "conversion") & (pl.col("estimand") == HEADLINE_ESTIMAND)))
     naive = stacked.select("event", "metric", "naive_pct")
@@ -214,7 +213,8 @@ def _panel(sales: pl.DataFrame, reviews: pl.DataFrame, *, tiers: pl.LazyFrame | 
                              n_control=pl.col("n_control_items"),
                              placebo_estimate_pct=pl.col("placebo_pct"),
                              pretrend_p=pl.col("pretrend_p").round(4)))
-    study = pl.concat([main.event_study, per.event_study]).with_columns(design=pl.lit(PANEL))
+    study = main.event_study.sort("estimand", "event", "metric", "day").with_columns(
+        design=pl.lit(PANEL))  # the headline estimand's days first
     return summary, study
 
 
