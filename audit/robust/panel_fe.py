@@ -47,6 +47,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from audit.robust.poisson_fe import PoissonFEFit, SparseDesign, fit_poisson_fe
 
@@ -368,36 +369,44 @@ def estimate_panel_impact(  # noqa: PLR0913
     weightings = tuple(weightings)
     fits = [(m, w) for m in metrics for w in weightings]
     fits += [f for f in extra_fits if f not in fits]
-    for metric, weighting in fits:
-        ycol, ecol = METRICS[metric]
-        y = grid.values[ycol]
-        valid = grid.present.copy()
-        offset = None
-        if ecol is not None:
-            expo = grid.values[ecol]
-            valid &= expo > 0
-            with np.errstate(divide="ignore"):
-                offset = np.log(np.where(expo > 0, expo, 1.0))
-        fit = fit_poisson_fe(y, dsg, group=group, offset=offset, valid=valid,
-                             item_weight=_item_weights(grid, y, weighting))
-        mass = dsg.col_sums(fit.mu.ravel())
-        for event in events:
-            df = _dof(fit, counts[event])
-            tq = stats.t.ppf(1 - alpha / 2, df)
-            summary.extend(_event_rows(fit, mass, col, counts[event], event, metric, weighting,
-                                       window, leads, tq, max_half_width, grid.items.height))
-            for h in range(window + 1):
-                cols = [col[f"{event}_{g}_d{h}"] for g in ("first", "later")]
-                eff, se = _combine(fit, mass, cols)
-                study.append(_study_row(event, metric, weighting, h, eff, se, tq))
-            for h in range(-leads, 0):
-                eff, se = _combine(fit, mass, [col[f"{event}_lead{h}"]])
-                study.append(_study_row(event, metric, weighting, h, eff, se, tq))
+    with threadpool_limits(1):  # many small solves: extra BLAS threads only contend
+        for metric, weighting in fits:
+            fit, mass = _fit(grid, dsg, group, metric, weighting)
+            for event in events:
+                df = _dof(fit, counts[event])
+                tq = stats.t.ppf(1 - alpha / 2, df)
+                summary.extend(_event_rows(fit, mass, col, counts[event], event, metric,
+                                           weighting, window, leads, tq, max_half_width,
+                                           grid.items.height))
+                for h in range(window + 1):
+                    cols = [col[f"{event}_{g}_d{h}"] for g in ("first", "later")]
+                    eff, se = _combine(fit, mass, cols)
+                    study.append(_study_row(event, metric, weighting, h, eff, se, tq))
+                for h in range(-leads, 0):
+                    eff, se = _combine(fit, mass, [col[f"{event}_lead{h}"]])
+                    study.append(_study_row(event, metric, weighting, h, eff, se, tq))
     sdf = pl.DataFrame(summary, schema=_summary_schema(), orient="row") if summary else \
         pl.DataFrame(schema=_summary_schema())
     edf = pl.DataFrame(study, schema=_study_schema()) if study else \
         pl.DataFrame(schema=_study_schema())
     return PanelImpact(sdf, edf.sort("event", "metric", "estimand", "day"))
+
+
+def _fit(grid: GridData, dsg: SparseDesign, group: np.ndarray, metric: str,
+         weighting: str) -> tuple[PoissonFEFit, np.ndarray]:
+    """One metric's fit and its column masses ``x' mu`` (what :func:`_combine` weighs by)."""
+    ycol, ecol = METRICS[metric]
+    y = grid.values[ycol]
+    valid = grid.present.copy()
+    offset = None
+    if ecol is not None:
+        expo = grid.values[ecol]
+        valid &= expo > 0
+        with np.errstate(divide="ignore"):
+            offset = np.log(np.where(expo > 0, expo, 1.0))
+    fit = fit_poisson_fe(y, dsg, group=group, offset=offset, valid=valid,
+                         item_weight=_item_weights(grid, y, weighting))
+    return fit, dsg.col_sums(fit.mu.ravel())
 
 
 def _dof(fit: PoissonFEFit, count: np.ndarray) -> int:

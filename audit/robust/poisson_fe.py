@@ -61,6 +61,11 @@ class PoissonFEFit:
     iterations: int
 
 
+def _weighted_count(code: np.ndarray, w: np.ndarray, size: int) -> np.ndarray:
+    """``np.bincount`` with weights, always float (it returns int for empty input)."""
+    return np.asarray(np.bincount(code, weights=w, minlength=size), dtype=float)
+
+
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(a, b)
@@ -117,19 +122,19 @@ class SparseDesign:
     def gram(self, u: np.ndarray) -> np.ndarray:
         """``X' diag(u) X`` (K x K) for cell weights ``u`` (flat)."""
         k = self.k
-        upper = np.bincount(self.pair_jk, weights=self.pair_val * u[self.pair_row],
-                            minlength=k * k).reshape(k, k)
+        upper = _weighted_count(self.pair_jk, self.pair_val * u[self.pair_row],
+                                k * k).reshape(k, k)
         return upper + upper.T - np.diag(np.diag(upper))
 
     def by_code(self, code: np.ndarray, n_codes: int, u: np.ndarray) -> np.ndarray:
         """``sum over cells c with code[c] = a of u[c] x[c, j]``: n_codes x K."""
         k = self.k
-        return np.bincount(code[self.row] * k + self.col, weights=self.data * u[self.row],
-                           minlength=n_codes * k).reshape(n_codes, k)
+        return _weighted_count(code[self.row] * k + self.col, self.data * u[self.row],
+                               n_codes * k).reshape(n_codes, k)
 
     def col_sums(self, u: np.ndarray) -> np.ndarray:
         """``X' u`` (K) for cell weights ``u`` (flat)."""
-        return np.bincount(self.col, weights=self.data * u[self.row], minlength=self.k)
+        return _weighted_count(self.col, self.data * u[self.row], self.k)
 
 
 def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in one place
@@ -294,8 +299,8 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     cov_s = factor * infl.T @ infl
     # A coefficient carried by a single item has no clustered variance (dropping that item
     # leaves it unidentified): NaN, so nothing built on it gets an interval.
-    per_item = np.bincount(item_code[dsg.row] * k + dsg.col, weights=np.abs(dsg.data),
-                           minlength=n * k).reshape(n, k)
+    per_item = _weighted_count(item_code[dsg.row] * k + dsg.col, np.abs(dsg.data),
+                               n * k).reshape(n, k)
     lonely = (per_item[items_used][:, support] > 0).sum(axis=0) < 2  # noqa: PLR2004
     cov_s[lonely, :] = np.nan
     cov_s[:, lonely] = np.nan
