@@ -9,7 +9,8 @@ sales model (:func:`audit.demo.sales.simulate_sales`) over ``--days`` days and w
 ``sales_daily`` and ``reviews`` as Parquet to ``benchmarks/_data/impact/`` (gitignored). Step 2
 (another subprocess) reads them and runs :func:`audit.impact.estimate_impact` for both events,
 all four metrics, 199 bootstrap replicates and the placebo; it reports wall seconds, CPU
-seconds (user + sys), the 1-minute load average and the peak RSS of that process (``resource.getrusage``), which includes reading the files.
+seconds (user + sys), the 1-minute load average and the peak RSS of that process
+(``resource.getrusage``), which includes reading the files.
 """
 
 from __future__ import annotations
