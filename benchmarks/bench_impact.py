@@ -8,8 +8,9 @@ after 0-2 or 3-12 days, 40% resolved within 30 days; independent of sales), runs
 sales model (:func:`audit.demo.sales.simulate_sales`) over ``--days`` days and writes
 ``sales_daily`` and ``reviews`` as Parquet to ``benchmarks/_data/impact/`` (gitignored). Step 2
 (another subprocess) reads them and runs :func:`audit.impact.estimate_impact` for both events,
-all four metrics, 199 bootstrap replicates and the placebo; it reports wall seconds and the
-peak RSS of that process (``resource.getrusage``), which includes reading the files.
+all four metrics, 199 bootstrap replicates and the placebo; it reports wall seconds, CPU
+seconds (user + sys), the 1-minute load average and the peak RSS of that process
+(``resource.getrusage``), which includes reading the files.
 """
 
 from __future__ import annotations
@@ -108,13 +109,15 @@ def generate(items: int, days: int, reviews: int) -> None:
 def run() -> None:
     from audit.impact.analysis import estimate_impact
 
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.process_time()
     result = estimate_impact(pl.scan_parquet(DATA / "sales_daily.parquet"),
                              pl.scan_parquet(DATA / "reviews.parquet"))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     conv = result.summary.filter(pl.col("metric") == "conversion")
-    print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb),
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else None
+    print(json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                      "load_average": load, "peak_rss_mb": round(peak_mb),
                       "conversion": conv.select("event", "estimate_pct", "ci_low_pct",
                                                 "ci_high_pct", "n_treated", "n_control",
                                                 "verdict").to_dicts()}))

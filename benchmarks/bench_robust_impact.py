@@ -17,6 +17,7 @@ import argparse
 import resource
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from audit.robust.panel_fe import estimate_panel_impact
 from benchmarks.simulate.world import IMPACT_SCENARIOS, generate
@@ -40,12 +41,14 @@ def main() -> None:
     t_gen = time.perf_counter() - t0
     print(f"world: {args.items} items x {args.days} days, {int(w.truth['n_reviews'])} reviews, "
           f"{int(w.truth['n_explanations'])} explanations ({t_gen:.1f} s to generate)")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = estimate_panel_impact(w.sales.lazy(), w.reviews.lazy(), tiers=w.tiers.lazy(),
                                 events=("explanation", "resolution"))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"estimate_panel_impact: {wall:.1f} s wall, peak RSS {peak_gb:.2f} GB")
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"estimate_panel_impact: {wall:.1f} s wall, {cpu:.1f} CPU-s, load {load}, "
+          f"peak RSS {peak_gb:.2f} GB")
     print(res.summary.filter(group="all").select("event", "estimand", "estimate_pct",
                                                  "ci_low_pct", "ci_high_pct", "verdict"))
     print(f"truth: explanation {100 * w.truth['orders_weighted_all']:.2f}%, resolution "

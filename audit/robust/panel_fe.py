@@ -47,8 +47,9 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
-from audit.robust.poisson_fe import PoissonFEFit, fit_poisson_fe
+from audit.robust.poisson_fe import PoissonFEFit, SparseDesign, fit_poisson_fe
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -245,17 +246,18 @@ def design_matrix(grid: GridData, *, window: int, leads: int, horizon: int
     return acc.matrix(), acc.names, counts
 
 
-def _combine(fit: PoissonFEFit, x: sp.csr_matrix, cols: list[int]) -> tuple[float, float]:
+def _combine(fit: PoissonFEFit, mass_all: np.ndarray, cols: list[int]) -> tuple[float, float]:
     """Relative change over the cells of ``cols`` (fitted over without-the-event) and its SE.
 
-    ``m_k`` = counterfactual fitted mass of column k (sum of x_k * mu * exp(-beta_k)); the
-    effect is ``sum m_k exp(beta_k) / sum m_k - 1``, SE by the delta method with m fixed.
+    ``mass_all`` is ``x' mu``: per column k the fitted mass sum of x_k * mu, once per fit.
+    ``m_k`` = counterfactual fitted mass of column k (its mass times exp(-beta_k)); the
+    effect is ``sum mass_k / sum m_k - 1``, SE by the delta method with m fixed.
     """
     cols = [c for c in cols if np.isfinite(fit.beta[c])]
     if not cols:
         return np.nan, np.nan
     b = fit.beta[cols]
-    mass = np.asarray(x[:, cols].multiply(fit.mu.reshape(-1, 1)).sum(axis=0)).ravel()
+    mass = mass_all[cols]
     with np.errstate(over="ignore"):  # a coefficient that ran off in a tiny shop: no effect
         m0 = mass * np.exp(-b)
     tot = m0.sum()
@@ -328,6 +330,7 @@ def estimate_panel_impact(  # noqa: PLR0913
     shop: str | None = None,
     max_half_width: float = MAX_HALF_WIDTH,
     alpha: float = 0.05,
+    extra_fits: Iterable[tuple[str, str]] = (),
 ) -> PanelImpact:
     """Effects of explanations / resolutions on the chosen metrics from the whole panel.
 
@@ -349,46 +352,61 @@ def estimate_panel_impact(  # noqa: PLR0913
         Days an event's (and a review's) effect may last; beyond it the item is back to its level.
     max_half_width
         Interval half-width, in points, above which the verdict is "too thin to answer".
+    extra_fits
+        (metric, weighting) pairs fitted besides ``metrics`` x ``weightings`` (the impact job's
+        per-explanation conversion), on the same grid and covariates, so both are built once.
     """
     if not 0 <= window < horizon:
         msg = f"window must be in 0..horizon-1 ({horizon - 1}), got {window}"
         raise ValueError(msg)
     grid = build_grid(sales, reviews, tiers=tiers, shop=shop)
     x, names, counts = design_matrix(grid, window=window, leads=leads, horizon=horizon)
+    dsg = SparseDesign.of(x)
     col = {n: j for j, n in enumerate(names)}
     group = grid.items["g"].to_numpy()
     summary: list[dict[str, object]] = []
     study: list[dict[str, object]] = []
-    for metric in metrics:
-        ycol, ecol = METRICS[metric]
-        y = grid.values[ycol]
-        valid = grid.present.copy()
-        offset = None
-        if ecol is not None:
-            expo = grid.values[ecol]
-            valid &= expo > 0
-            with np.errstate(divide="ignore"):
-                offset = np.log(np.where(expo > 0, expo, 1.0))
-        for weighting in weightings:
-            fit = fit_poisson_fe(y, x, group=group, offset=offset, valid=valid,
-                                 item_weight=_item_weights(grid, y, weighting))
+    weightings = tuple(weightings)
+    fits = [(m, w) for m in metrics for w in weightings]
+    fits += [f for f in extra_fits if f not in fits]
+    with threadpool_limits(1):  # many small solves: extra BLAS threads only contend
+        for metric, weighting in fits:
+            fit, mass = _fit(grid, dsg, group, metric, weighting)
             for event in events:
                 df = _dof(fit, counts[event])
                 tq = stats.t.ppf(1 - alpha / 2, df)
-                summary.extend(_event_rows(fit, x, col, counts[event], event, metric, weighting,
-                                           window, leads, tq, max_half_width, grid.items.height))
+                summary.extend(_event_rows(fit, mass, col, counts[event], event, metric,
+                                           weighting, window, leads, tq, max_half_width,
+                                           grid.items.height))
                 for h in range(window + 1):
                     cols = [col[f"{event}_{g}_d{h}"] for g in ("first", "later")]
-                    eff, se = _combine(fit, x, cols)
+                    eff, se = _combine(fit, mass, cols)
                     study.append(_study_row(event, metric, weighting, h, eff, se, tq))
                 for h in range(-leads, 0):
-                    eff, se = _combine(fit, x, [col[f"{event}_lead{h}"]])
+                    eff, se = _combine(fit, mass, [col[f"{event}_lead{h}"]])
                     study.append(_study_row(event, metric, weighting, h, eff, se, tq))
     sdf = pl.DataFrame(summary, schema=_summary_schema(), orient="row") if summary else \
         pl.DataFrame(schema=_summary_schema())
     edf = pl.DataFrame(study, schema=_study_schema()) if study else \
         pl.DataFrame(schema=_study_schema())
     return PanelImpact(sdf, edf.sort("event", "metric", "estimand", "day"))
+
+
+def _fit(grid: GridData, dsg: SparseDesign, group: np.ndarray, metric: str,
+         weighting: str) -> tuple[PoissonFEFit, np.ndarray]:
+    """One metric's fit and its column masses ``x' mu`` (what :func:`_combine` weighs by)."""
+    ycol, ecol = METRICS[metric]
+    y = grid.values[ycol]
+    valid = grid.present.copy()
+    offset = None
+    if ecol is not None:
+        expo = grid.values[ecol]
+        valid &= expo > 0
+        with np.errstate(divide="ignore"):
+            offset = np.log(np.where(expo > 0, expo, 1.0))
+    fit = fit_poisson_fe(y, dsg, group=group, offset=offset, valid=valid,
+                         item_weight=_item_weights(grid, y, weighting))
+    return fit, dsg.col_sums(fit.mu.ravel())
 
 
 def _dof(fit: PoissonFEFit, count: np.ndarray) -> int:
@@ -400,12 +418,12 @@ def _dof(fit: PoissonFEFit, count: np.ndarray) -> int:
     return max(min(fit.n_clusters, int(count[1])) - 1, 1)
 
 
-def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int],  # noqa: PLR0913
+def _event_rows(fit: PoissonFEFit, mass: np.ndarray, col: dict[str, int],  # noqa: PLR0913
                 count: np.ndarray, event: str, metric: str, weighting: str, window: int,
                 leads: int, tq: float, max_half_width: float, n_items: int,
                 ) -> list[dict[str, object]]:
     lead_cols = [col[f"{event}_lead{h}"] for h in range(-leads, 0)]
-    plc, plc_se = _combine(fit, x, lead_cols)
+    plc, plc_se = _combine(fit, mass, lead_cols)
     lb = [c for c in lead_cols if np.isfinite(fit.beta[c]) and np.isfinite(fit.cov[c, c])]
     if lb:
         b = fit.beta[lb]
@@ -416,14 +434,14 @@ def _event_rows(fit: PoissonFEFit, x: sp.csr_matrix, col: dict[str, int],  # noq
     half = max(leads // 2, 1)
     blocks = [lead_cols[:half], lead_cols[half:]] if leads > 1 else [lead_cols]
     with np.errstate(divide="ignore", invalid="ignore"):  # a -100% block: no bound (inf/nan)
-        pre_dev = max((abs(np.log1p(_combine(fit, x, b)[0])) for b in blocks if b),
+        pre_dev = max((abs(np.log1p(_combine(fit, mass, b)[0])) for b in blocks if b),
                       default=0.0)
     tq_check = stats.t.ppf(1 - CHECK_LEVEL / 2, _dof(fit, count))
     rows = []
     for grp in GROUPS:
         parts = ("first", "later") if grp == "all" else (grp,)
         cols = [col[f"{event}_{g}_d{h}"] for g in parts for h in range(window + 1)]
-        eff, se = _combine(fit, x, cols)
+        eff, se = _combine(fit, mass, cols)
         lo, hi = eff - tq * se, eff + tq * se
         plo, phi = plc - tq * plc_se, plc + tq * plc_se
         tc = tq_check * plc_se

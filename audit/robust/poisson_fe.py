@@ -61,6 +61,11 @@ class PoissonFEFit:
     iterations: int
 
 
+def _weighted_count(code: np.ndarray, w: np.ndarray, size: int) -> np.ndarray:
+    """``np.bincount`` with weights, always float (it returns int for empty input)."""
+    return np.asarray(np.bincount(code, weights=w, minlength=size), dtype=float)
+
+
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(a, b)
@@ -68,9 +73,73 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(a, b, rcond=None)[0]
 
 
+@dataclass(frozen=True)
+class SparseDesign:
+    """The covariates in the forms one Newton step needs, built once and reused by every fit.
+
+    Why: the impact job fits five models (four metrics, two weightings) on the same covariates.
+    Sparse-times-sparse products over the 3.65M-cell grid (X'UX, per-item and per-shop-day sums)
+    cost most of a fit; their sparsity pattern does not change between iterations or fits, so
+    they are weighted sums over fixed index arrays (``np.bincount``) instead.
+
+    x: the matrix (CSR, duplicates summed). row, col, data: its nonzeros.
+    pair_row, pair_jk, pair_val: every pair of nonzeros in the same row (j <= k), the cell, the
+    flat index ``j * K + k`` and the product, so ``X'UX`` is one weighted bincount.
+    """
+
+    x: sp.csr_matrix
+    row: np.ndarray
+    col: np.ndarray
+    data: np.ndarray
+    pair_row: np.ndarray
+    pair_jk: np.ndarray
+    pair_val: np.ndarray
+
+    @classmethod
+    def of(cls, x: sp.spmatrix) -> SparseDesign:
+        """Index arrays of ``x`` (rows: cells in row-major order, columns: covariates)."""
+        x = sp.csr_matrix(x, dtype=float)
+        x.sum_duplicates()
+        counts = np.diff(x.indptr)
+        row = np.repeat(np.arange(x.shape[0], dtype=np.int64), counts)
+        nnz = x.nnz
+        # Nonzero p (in a row ending at `end`) pairs with p, p + 1, ..., end - 1.
+        ends = np.repeat(x.indptr[1:], counts)
+        per = ends - np.arange(nnz)
+        first = np.repeat(np.arange(nnz), per)
+        offsets = np.cumsum(per) - per
+        second = first + (np.arange(first.size) - np.repeat(offsets, per))
+        k = x.shape[1]
+        return cls(x, row, x.indices.astype(np.int64), x.data, row[first],
+                   x.indices[first].astype(np.int64) * k + x.indices[second],
+                   x.data[first] * x.data[second])
+
+    @property
+    def k(self) -> int:
+        """Number of covariates."""
+        return self.x.shape[1]
+
+    def gram(self, u: np.ndarray) -> np.ndarray:
+        """``X' diag(u) X`` (K x K) for cell weights ``u`` (flat)."""
+        k = self.k
+        upper = _weighted_count(self.pair_jk, self.pair_val * u[self.pair_row],
+                                k * k).reshape(k, k)
+        return upper + upper.T - np.diag(np.diag(upper))
+
+    def by_code(self, code: np.ndarray, n_codes: int, u: np.ndarray) -> np.ndarray:
+        """``sum over cells c with code[c] = a of u[c] x[c, j]``: n_codes x K."""
+        k = self.k
+        return _weighted_count(code[self.row] * k + self.col, self.data * u[self.row],
+                               n_codes * k).reshape(n_codes, k)
+
+    def col_sums(self, u: np.ndarray) -> np.ndarray:
+        """``X' u`` (K) for cell weights ``u`` (flat)."""
+        return _weighted_count(self.col, self.data * u[self.row], self.k)
+
+
 def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in one place
     y: np.ndarray,
-    x: sp.csr_matrix,
+    x: sp.spmatrix | SparseDesign,
     *,
     group: np.ndarray,
     offset: np.ndarray | None = None,
@@ -87,7 +156,8 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     y
         Outcome counts, shape (items, days).
     x
-        Covariates, sparse, one row per cell in row-major order (``i * days + t``).
+        Covariates, sparse, one row per cell in row-major order (``i * days + t``), or a
+        :class:`SparseDesign` of them (reused across fits on the same covariates).
     group
         Per item, the integer group (shop) whose day effects it shares.
     offset
@@ -101,18 +171,20 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
         Up to this many item clusters the variance is the cluster jackknife (CR3), above it CR1
         (see the module docstring).
     """
+    dsg = x if isinstance(x, SparseDesign) else SparseDesign.of(x)
     n, t_days = y.shape
-    k = x.shape[1]
+    k = dsg.k
     off = np.zeros_like(y, dtype=float) if offset is None else np.asarray(offset, float)
     ok = np.isfinite(off) if valid is None else (np.asarray(valid, bool) & np.isfinite(off))
     off = np.where(ok, off, 0.0)
     group = np.asarray(group, np.int64)
     n_groups = int(group.max()) + 1 if n else 0
     yv = np.where(ok, y, 0.0).astype(float)
+    # Per group, the sum over its items (a sparse indicator: np.add.at is many times slower).
+    by_group = sp.csr_matrix((np.ones(n), (group, np.arange(n))), shape=(n_groups, n))
     # Drop time cells and items whose outcome is all zero (their effect would be -infinity).
     for _ in range(3):
-        tot_gt = np.zeros((n_groups, t_days))
-        np.add.at(tot_gt, group, yv)
+        tot_gt = by_group @ yv
         ok &= tot_gt[group] > 0
         ok &= (np.where(ok, yv, 0).sum(axis=1) > 0)[:, None]
         yv = np.where(ok, yv, 0.0)
@@ -121,31 +193,27 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     items_used = ok.any(axis=1)
     # Columns with support on used cells only.
     flat_ok = ok.ravel()
-    x = sp.csr_matrix(x, dtype=float)
-    support = np.asarray(abs(x[flat_ok]).sum(axis=0)).ravel() > 0
-    xs = x[:, support].tocsc().tocsr()
-    ks = xs.shape[1]
+    support = np.bincount(dsg.col, weights=np.abs(dsg.data) * flat_ok[dsg.row],
+                          minlength=k) > 0
+    ks = int(support.sum())
     # Active time cells per group, the first of each dropped (normalisation against alpha).
-    active = np.zeros((n_groups, t_days), bool)
-    np.logical_or.at(active, group, ok)
+    active = (by_group @ ok.astype(float)) > 0
     idx = []
     for g in range(n_groups):
         cols = np.flatnonzero(active[g])
         idx.append(cols[1:])
     members = [np.flatnonzero((group == g) & items_used) for g in range(n_groups)]
-    item_of_cell = np.repeat(np.arange(n), t_days)
-    item_ind = sp.csr_matrix((np.ones(n * t_days), (np.arange(n * t_days), item_of_cell)),
-                             shape=(n * t_days, n))
+    item_code = np.repeat(np.arange(n), t_days)
     time_code = (group[:, None] * t_days + np.arange(t_days)[None, :]).ravel()
-    time_ind = sp.csr_matrix((np.ones(n * t_days), (np.arange(n * t_days), time_code)),
-                             shape=(n * t_days, n_groups * t_days))
 
     beta = np.zeros(ks)
+    beta_k = np.zeros(k)  # beta on all columns (0 where unsupported), for x @ beta
     gamma = np.zeros((n_groups, t_days))
     swy = (wgt * yv).sum(axis=1)
 
     def evaluate(b: np.ndarray, gm: np.ndarray) -> tuple[float, np.ndarray]:
-        lin = off + gm[group] + (xs @ b).reshape(n, t_days)
+        beta_k[support] = b
+        lin = off + gm[group] + (dsg.x @ beta_k).reshape(n, t_days)
         lin = np.where(ok, lin, -np.inf)
         top = lin.max(axis=1, keepdims=True)
         top = np.where(np.isfinite(top), top, 0.0)
@@ -166,15 +234,14 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     for it in range(1, max_iter + 1):  # noqa: B007 - reported after the loop
         u = wgt * mu
         r = wgt * (yv - mu)
+        u_flat = u.ravel()
         u_item = u.sum(axis=1)
         inv_u = np.where(u_item > 0, 1.0 / np.where(u_item > 0, u_item, 1.0), 0.0)
-        xu = sp.diags(u.ravel()) @ xs
-        m_x = np.asarray((item_ind.T @ xu).todense())  # items x K
-        c_mat = np.asarray((xs.T @ xu).todense()) - (m_x * inv_u[:, None]).T @ m_x
-        xt = np.asarray((xu.T @ time_ind).todense())  # K x (G * T)
-        g_beta = xs.T @ r.ravel()
-        g_gamma = np.zeros((n_groups, t_days))
-        np.add.at(g_gamma, group, r)
+        m_x = dsg.by_code(item_code, n, u_flat)[:, support]  # items x K
+        c_mat = dsg.gram(u_flat)[np.ix_(support, support)] - (m_x * inv_u[:, None]).T @ m_x
+        xt = dsg.by_code(time_code, n_groups * t_days, u_flat)[:, support].T  # K x (G * T)
+        g_beta = dsg.col_sums(r.ravel())[support]
+        g_gamma = by_group @ r
         s_mat = c_mat.copy()
         rhs = g_beta.copy()
         blocks = []
@@ -213,7 +280,7 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
             break
     # Item-clustered sandwich for beta (item effects concentrated out, time effects partialled).
     r = wgt * (yv - mu)
-    s_beta = np.asarray((item_ind.T @ (sp.diags(r.ravel()) @ xs)).todense())
+    s_beta = dsg.by_code(item_code, n, r.ravel())[:, support]
     infl = s_beta.copy()
     for g in range(n_groups):
         cols, mem = idx[g], members[g]
@@ -223,6 +290,7 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     n_cl = int(items_used.sum())
     jackknife = ks > 0 and 1 < n_cl <= jackknife_max_clusters
     if jackknife:
+        xs = dsg.x[:, support].tocsr()
         infl = _jackknife_influence(s_beta, r, s_mat, xs, u, group, idx, blocks, items_used)
         factor = (n_cl - 1) / n_cl
     else:
@@ -231,8 +299,9 @@ def fit_poisson_fe(  # noqa: PLR0913, PLR0915 - one numerical routine, kept in o
     cov_s = factor * infl.T @ infl
     # A coefficient carried by a single item has no clustered variance (dropping that item
     # leaves it unidentified): NaN, so nothing built on it gets an interval.
-    item_cols = item_ind.T[items_used] @ (abs(xs) if ks else xs)
-    lonely = np.asarray((item_cols > 0).sum(axis=0)).ravel() < 2  # noqa: PLR2004
+    per_item = _weighted_count(item_code[dsg.row] * k + dsg.col, np.abs(dsg.data),
+                               n * k).reshape(n, k)
+    lonely = (per_item[items_used][:, support] > 0).sum(axis=0) < 2  # noqa: PLR2004
     cov_s[lonely, :] = np.nan
     cov_s[:, lonely] = np.nan
     if not converged:
