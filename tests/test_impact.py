@@ -344,6 +344,35 @@ def test_verdict_text_says_which_number_to_trust(demo_result):
     assert "请相信事件研究" in zh
 
 
+def test_verdict_text_days_items_and_sensitivity_read_as_a_manager_reads_them(demo_result):
+    """One count of days in every sentence (days 0 to 14 are 15 days); the control items not
+    given as "0" when every item had the event; the sensitivity's display cap in words."""
+    from audit.impact.views import verdict_text
+
+    result, _ = demo_result
+    days = int(result.event_study["day"].max()) + 1
+    panel = (pl.col("design") == "panel") & (pl.col("metric") == "conversion")
+    for lang, said in (("en", f"in the {days} days after"), ("zh", f"后的 {days} 天里")):
+        text = verdict_text(result, event="explanation", lang=lang)
+        assert said in text, text
+        assert (f"over the {days} days" if lang == "en" else f"事件后{days}天内") in text
+    for control, en, zh in ((0, "every one with the event", "全部有该事件"),
+                            (7, "and 7 without", "没有的 7 个")):
+        changed = result.summary.with_columns(
+            n_control=pl.when(panel).then(control).otherwise(pl.col("n_control")))
+        assert en in verdict_text(result._replace(summary=changed), event="explanation")
+        zh_text = verdict_text(result._replace(summary=changed), event="explanation", lang="zh")
+        assert zh in zh_text
+        assert "对照组 0 个" not in zh_text
+    large = result.summary.with_columns(
+        breakdown_mbar=pl.when(panel).then(12.5).otherwise(pl.col("breakdown_mbar")))
+    for lang, words in (("en", "even if the items' trends after the event differ by 10 times"),
+                        ("zh", "达到事件前最大差异的 10 倍")):
+        text = verdict_text(result._replace(summary=large), event="explanation", lang=lang)
+        assert words in text
+        assert "> 10" not in text
+
+
 def test_a_shop_without_sales_gets_every_row_too_thin(demo_dir) -> None:
     """No item-days at all (a shop that sold nothing): nothing to fit, no error; the same rows
     and columns as a shop with sales, each "too thin to answer" (the Spark engine relies on it)."""

@@ -64,6 +64,15 @@ def _mbar(m: float | None, lang: str = "en") -> str:
     return "> 10" if m > 10 else fmt_ratio(m, lang=lang)  # noqa: PLR2004 - display cap
 
 
+def _sensitivity(m: float | None, lang: str) -> str:
+    """The breakdown M-bar in words: none needed, a ratio, or beyond the display cap of 10."""
+    if not m:
+        return label("impact.text.sensitivity_none", lang)
+    if m > 10:  # noqa: PLR2004 - display cap, as in the table
+        return label("impact.text.sensitivity_large", lang)
+    return label("impact.text.sensitivity", lang).format(mbar=_mbar(m, lang))
+
+
 def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
     """Estimand, first/later split, sensitivity and the stacked check (labelled sentences)."""
     s = result.summary.filter(pl.col("event") == event, pl.col("metric") == "conversion")
@@ -84,9 +93,7 @@ def _extra(result: ImpactResult, event: str, conv: dict, lang: str) -> str:
     parts.append(label("impact.text.split", lang).format(
         first=est(row(PANEL, HEADLINE_ESTIMAND, "first")),
         later=est(row(PANEL, HEADLINE_ESTIMAND, "later"))))
-    m = conv["breakdown_mbar"]
-    parts.append(label("impact.text.sensitivity", lang).format(mbar=_mbar(m, lang)) if m
-                 else label("impact.text.sensitivity_none", lang))
+    parts.append(_sensitivity(conv["breakdown_mbar"], lang))
     st = row(STACKED, "matched units", "all")
     if st is not None and st["estimate_pct"] is not None:
         parts.append(label("impact.text.check", lang).format(
@@ -115,7 +122,7 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str 
     if conv["verdict"] == PRETREND:
         head = say("pretrend", p=fmt_p(conv["pretrend_p"]))
     elif conv["verdict"] == LIFT:
-        head = say("lift", what=what, window=_window(result), **interval)
+        head = say("lift", what=what, window=_window(result) + 1, **interval)
     elif conv["verdict"] == DROP:
         head = say("drop", what=what, **interval)
     else:
@@ -131,11 +138,13 @@ def verdict_text(result: ImpactResult, *, event: str = "explanation", lang: str 
                 why=label(f"impact.why.{event}", lang),
                 event_word=label(f"impact.event_word.{event}", lang),
                 p=fmt_p(conv["pretrend_p"]), placebo_days=_window(result) + 1,
-                placebo=_pct(conv["placebo_estimate_pct"], lang), **counts)
+                placebo=_pct(conv["placebo_estimate_pct"], lang),
+                items=say("items" if conv["n_control"] else "items_all", **counts))
     return f"{head} {traffic}\n\n{_extra(result, event, conv, lang)}\n\n{naive}"
 
 
 def _window(result: ImpactResult) -> int:
+    """The event window's last day (days 0 to it: one more day than its number)."""
     return int(result.event_study["day"].max()) if result.event_study.height else 0
 
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from audit.core.display import value_label
 from audit.core.figure_style import BAD, GOOD, PALETTE, styled
-from audit.core.fmt import DASH, fmt_pct
+from audit.core.fmt import DASH, fmt_datetime, fmt_pct
 from audit.core.labels import label
 
 
@@ -154,8 +154,9 @@ def labelled(df: pl.DataFrame, *, lang: str = "en") -> pl.DataFrame:
     flags = [pl.when(pl.col(c)).then(pl.lit(label("promises.yes", lang)))
              .otherwise(pl.lit(label("promises.no", lang))).alias(c)
              for c, t in df.schema.items() if t == pl.Boolean]
-    times = [pl.col(c).dt.strftime("%Y-%m-%d %H:%M") for c, t in df.schema.items()
-             if isinstance(t, pl.Datetime)]
+    times = [pl.col(c).map_elements(lambda v: fmt_datetime(v, lang), return_dtype=pl.String,
+                                    skip_nulls=False)  # as every other page writes a moment
+             for c, t in df.schema.items() if isinstance(t, pl.Datetime)]
     return df.with_columns(*coded, *flags, *times).rename({c: header(c) for c in df.columns})
 
 

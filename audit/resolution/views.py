@@ -101,15 +101,17 @@ def _interval(low: str, high: str, kind: str, lang: str = "en") -> pl.Expr:
 
 
 def detail_text(detail: str, lang: str) -> str:
-    """A breach's detail sentence (written in English by the checks) in ``lang``.
+    """A breach's detail sentence (written in English by the checks) in ``lang``, for a page.
 
     Retold from the same ``resolution.detail.*`` templates the checks wrote it with; dates and
-    times in the language's form, coded values (a category) in words, agent lists joined.
+    times in the language's form (English too: the CSV keeps the checks' ISO moments, a page
+    writes them as every other page does), coded values (a category) in words, agent lists
+    joined.
     """
     from audit.core.templates import retell
     from audit.resolution.protocol import DETAILS
 
-    if lang == "en" or not detail:
+    if not detail:
         return detail
     templates = {n: (label(f"resolution.detail.{n}", "en"), label(f"resolution.detail.{n}", lang))
                  for n in DETAILS}
