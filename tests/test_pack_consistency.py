@@ -304,3 +304,36 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
         kind = headline.filter(pl.col("metric") == metric)["kind"][0]
         value = trends.filter(pl.col("metric") == metric)["value"][0]
         assert fmt_value(value, kind, lang) == cards[metric][0], metric
+
+
+def test_trends_earlier_months_equal_the_resolution_job_run_at_their_cut(pack,
+                                                                       demo_snapshot) -> None:
+    """Each earlier month's resolution numbers in ``trends.csv`` are what the resolution job
+    (the path the report month's pages use) says for that month at that month's cut: the
+    routing breaches read from the review text included (they were missing once)."""
+    import json
+    from datetime import date
+
+    from audit.core.dates import end_of_day, parse_month
+    from audit.data.dataset import load_dataset
+    from audit.pack.trends import cut_of
+    from audit.resolution import job
+
+    folder, _ = pack
+    params = json.loads((folder / "manifest.json").read_text())["parameters"]
+    age = (end_of_day(date.fromisoformat(params["as_of"]))
+           - end_of_day(parse_month(params["month"])[1]))
+    trends = pl.read_csv(folder / "data" / "trends.csv").filter(pl.col("agent_id").is_null())
+    tables = load_dataset(demo_snapshot).tables
+    earlier = sorted(set(trends["month"]) - {params["month"]})
+    assert earlier
+    for month in earlier:
+        views = job.analyse(tables, month=month, as_of=cut_of(month, age)).views
+        assert views.breach_list.filter(pl.col("check") == "text_tier").height > 0
+        for metric, key in (("protocol_breaches", "breaches"),
+                            ("unverified_claims", "unverified_claims"),
+                            ("resolution_rate", "rate"),
+                            ("share_within_sla", "share_within_sla")):
+            value = trends.filter(pl.col("metric") == metric, pl.col("month") == month)["value"]
+            assert value[0] == pytest.approx(views.headline[key], rel=1e-12), (month, metric)
+        assert views.headline["breaches"] == views.breach_list.height

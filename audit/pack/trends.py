@@ -109,11 +109,16 @@ def _month_parts(tables: Mapping[str, pl.LazyFrame], params: PackParams, month: 
         promises = month_headline(tables, month=month, as_of=cut, shop=shop)
     if "resolution" not in skip:
         from audit.resolution.analysis import analyse_resolution, audit_headline
+        from audit.resolution.job import cohort_tiers
 
         start, end = parse_month(month)
+        # With the reviews' text tiers, as the report month's job runs it: without them the
+        # routing breaches read from the text (`text_tier`) were missing from earlier months.
         run = analyse_resolution(tables["reviews"], tables["cases"], tables["contacts"],
                                  tables["agents"], month_start=start, month_end=end, as_of=cut,
-                                 sla_hours=params.sla_hours, shop=shop)
+                                 sla_hours=params.sla_hours, shop=shop,
+                                 tiers=cohort_tiers(tables, month_start=start, month_end=end,
+                                                    as_of=cut, shop=shop))
         resolution = audit_headline(run)
         by_agent = run.by_agent.collect()
     numbers = month_numbers(tables, month=month, as_of=cut, shop=shop)
