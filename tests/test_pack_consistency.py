@@ -306,10 +306,10 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
         assert fmt_value(value, kind, lang) == cards[metric][0], metric
 
 
-def test_trends_earlier_months_equal_the_resolution_job_run_at_their_cut(pack,
+def test_trends_earlier_months_equal_the_jobs_run_at_their_cut(pack,
                                                                        demo_snapshot) -> None:
-    """Each earlier month's resolution numbers in ``trends.csv`` are what the resolution job
-    (the path the report month's pages use) says for that month at that month's cut: the
+    """Each earlier month's resolution and promise numbers in ``trends.csv`` are what the jobs
+    (the path the report month's pages use) say for that month at that month's cut: the
     routing breaches read from the review text included (they were missing once)."""
     import json
     from datetime import date
@@ -317,6 +317,7 @@ def test_trends_earlier_months_equal_the_resolution_job_run_at_their_cut(pack,
     from audit.core.dates import end_of_day, parse_month
     from audit.data.dataset import load_dataset
     from audit.pack.trends import cut_of
+    from audit.promises import job as promises_job
     from audit.resolution import job
 
     folder, _ = pack
@@ -337,3 +338,8 @@ def test_trends_earlier_months_equal_the_resolution_job_run_at_their_cut(pack,
             value = trends.filter(pl.col("metric") == metric, pl.col("month") == month)["value"]
             assert value[0] == pytest.approx(views.headline[key], rel=1e-12), (month, metric)
         assert views.headline["breaches"] == views.breach_list.height
+        made = promises_job.analyse(tables, as_of=cut_of(month, age), month=month).views
+        for metric, key in (("promises_broken_or_partial", "broken_or_partial"),
+                            ("owed_cny", "owed_cny"), ("broken_rate", "broken_rate")):
+            value = trends.filter(pl.col("metric") == metric, pl.col("month") == month)["value"]
+            assert value[0] == pytest.approx(made.month_headline[key], rel=1e-12), (month, metric)
