@@ -306,8 +306,7 @@ def test_scorecard_and_trends_equal_the_cards_and_the_resolution_page(pack) -> N
         assert fmt_value(value, kind, lang) == cards[metric][0], metric
 
 
-def test_trends_earlier_months_equal_the_jobs_run_at_their_cut(pack,
-                                                                       demo_snapshot) -> None:
+def test_trends_earlier_months_equal_the_jobs_run_at_their_cut(pack, demo_snapshot) -> None:
     """Each earlier month's resolution and promise numbers in ``trends.csv`` are what the jobs
     (the path the report month's pages use) say for that month at that month's cut: the
     routing breaches read from the review text included (they were missing once)."""
