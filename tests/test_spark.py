@@ -118,10 +118,6 @@ def test_demo_every_table_identical(spark, demo_dir: Path, tmp_path: Path) -> No
     assert rows["impact_summary"] > 0
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known (stop 18): since the whole-panel impact estimator (issue 14) landed, impact_summary's "
-    "half_width_pct differs between Spark and the embedded run on some of the 200 tiny shops "
-    "(null vs a value): the first difference found; open in issue 15"))
 def test_200_shops_hive_partitioned_identical(spark, tmp_path: Path) -> None:
     from audit.data.schema import TABLES, table
 
