@@ -137,7 +137,7 @@ def chunk_tables(shop_ids: np.ndarray, n_prom: np.ndarray, *, pay_ratio: float,
     out = {"reviews": reviews, "cases": cases, "contacts": contacts, "promises": promises,
            "fulfilments": fulfilments}
     if sales_days:
-        items = reviews.select("shop_id", "item_id").unique()
+        items = reviews.select("shop_id", "item_id").unique().sort("shop_id", "item_id")
         days = pl.DataFrame({"date": pl.date_range(
             T0.date(), T0.date() + timedelta(days=sales_days - 1), eager=True)})
         sales = items.join(days, how="cross")

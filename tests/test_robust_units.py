@@ -80,6 +80,34 @@ def test_jackknife_variance_equals_refits_without_each_item() -> None:
     assert np.all(se > se_cr1)  # and it is the wider one (19% here)
 
 
+def test_poisson_fe_collinear_column_is_not_identified() -> None:
+    """A covariate that is another one plus an item effect is dropped, not fitted on noise.
+
+    x3 = x1 + (1 on every day of item 0) is collinear with x1 and the item effects: the Schur
+    complement is singular, and without the check its coefficient is whatever rounding left.
+    The fit must equal the one without x3 and mark x3 collinear, its effect NaN.
+    """
+    from audit.robust.panel_fe import _combine
+
+    y, x1, x2, v, grp = _panel(seed=5)
+    n, t = y.shape
+    x3 = x1 + (np.arange(n) == 0)[:, None]
+    full = fit_poisson_fe(y, sp.csr_matrix(np.column_stack([x1.ravel(), x2.ravel(),
+                                                            x3.ravel()])),
+                          group=grp, offset=np.log(v))
+    ref = fit_poisson_fe(y, sp.csr_matrix(np.column_stack([x1.ravel(), x2.ravel()])),
+                         group=grp, offset=np.log(v))
+    assert full.converged
+    assert full.collinear.tolist() == [False, False, True]
+    np.testing.assert_allclose(full.beta[:2], ref.beta, rtol=1e-10)
+    np.testing.assert_allclose(full.cov[:2, :2], ref.cov, rtol=1e-8)
+    assert np.isnan(full.beta[2])
+    assert np.isnan(full.cov[2]).all()
+    mass = np.ones(3)
+    assert np.isnan(_combine(full, mass, [0, 2])[0])
+    assert np.isfinite(_combine(full, mass, [0, 1])[0])
+
+
 def test_poisson_fe_two_by_two_is_the_ratio_of_ratios() -> None:
     """Two items, two days, one treated cell: exp(beta) = (A2/A1) / (B2/B1) of conversion."""
     orders = np.array([[10.0, 30.0], [20.0, 25.0]])

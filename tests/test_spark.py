@@ -118,10 +118,6 @@ def test_demo_every_table_identical(spark, demo_dir: Path, tmp_path: Path) -> No
     assert rows["impact_summary"] > 0
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known (stop 18): since the whole-panel impact estimator (issue 14) landed, impact_summary's "
-    "half_width_pct differs between Spark and the embedded run on some of the 200 tiny shops "
-    "(null vs a value): the first difference found; open in issue 15"))
 def test_200_shops_hive_partitioned_identical(spark, tmp_path: Path) -> None:
     from audit.data.schema import TABLES, table
 
@@ -204,8 +200,16 @@ def test_platform_command_and_a_shop_pack(spark, demo_dir: Path, tmp_path: Path)
     params = Params(as_of=as_of, month=MONTH)
     schema = output_schemas(JOBS, params)["promise_audit"]
     written = read_table(out / "promise_audit", schema, shops=["S02"])
-    reference = _embedded(data, as_of, ["S02"])["promise_audit"]
+    embedded = _embedded(data, as_of, ["S01", "S02", "S03"])
+    reference = embedded["promise_audit"].filter(pl.col("shop_id") == "S02")
     assert_frame_equal(_sorted(written.select(reference.columns)), _sorted(reference))
+    # The pooled impact is the embedded shops' headline rows pooled (audit.impact.pooled).
+    from audit.impact.pooled import pooled_summary
+
+    pooled = pl.read_parquet(out / "platform_summary" / "*.parquet")
+    assert pooled["n_shops"].max() > 1
+    assert_frame_equal(pooled, pooled_summary(embedded["impact_summary"]), check_exact=False,
+                       rel_tol=1e-9, abs_tol=1e-9)
 
     result = runner.invoke(app, ["platform", str(data), "--month", MONTH, "--out", str(out),
                                  "--packs", "S02"])

@@ -76,6 +76,10 @@ NO_EFFECT = "no clear effect"
 CHECK_LEVEL = 0.025
 #: Half-width (points) above which the answer is "too thin": the data cannot tell +10% from 0.
 MAX_HALF_WIDTH = 10.0
+#: Relative cut of the pre-trend Wald test's pseudo-inverse (unit-diagonal scale). Measured on a
+#: 200-shop platform set: lead covariances of full rank have condition numbers up to 2e10,
+#: singular ones 1e16 or more; the cut sits between them.
+WALD_RCOND = 1e-13
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "event", "metric", "estimand", "group", "estimate_pct", "ci_low_pct", "ci_high_pct",
@@ -251,8 +255,12 @@ def _combine(fit: PoissonFEFit, mass_all: np.ndarray, cols: list[int]) -> tuple[
 
     ``mass_all`` is ``x' mu``: per column k the fitted mass sum of x_k * mu, once per fit.
     ``m_k`` = counterfactual fitted mass of column k (its mass times exp(-beta_k)); the
-    effect is ``sum mass_k / sum m_k - 1``, SE by the delta method with m fixed.
+    effect is ``sum mass_k / sum m_k - 1``, SE by the delta method with m fixed. A column
+    without support has no cells to change and is left out; a collinear one (or a fit that did
+    not converge) leaves the effect unidentified: NaN, not a number made of rounding noise.
     """
+    if fit.collinear[cols].any():
+        return np.nan, np.nan
     cols = [c for c in cols if np.isfinite(fit.beta[c])]
     if not cols:
         return np.nan, np.nan
@@ -424,11 +432,10 @@ def _event_rows(fit: PoissonFEFit, mass: np.ndarray, col: dict[str, int],  # noq
                 ) -> list[dict[str, object]]:
     lead_cols = [col[f"{event}_lead{h}"] for h in range(-leads, 0)]
     plc, plc_se = _combine(fit, mass, lead_cols)
-    lb = [c for c in lead_cols if np.isfinite(fit.beta[c]) and np.isfinite(fit.cov[c, c])]
-    if lb:
-        b = fit.beta[lb]
-        wald = float(b @ np.linalg.pinv(fit.cov[np.ix_(lb, lb)]) @ b)
-        pre_p = float(stats.f.sf(wald / len(lb), len(lb), _dof(fit, count)))
+    lb = [c for c in lead_cols if np.isfinite(fit.beta[c]) and fit.cov[c, c] > 0]
+    cov = fit.cov[np.ix_(lb, lb)]
+    if lb and np.isfinite(cov).all():
+        pre_p = float(stats.f.sf(_wald(fit.beta[lb], cov) / len(lb), len(lb), _dof(fit, count)))
     else:
         pre_p = np.nan
     half = max(leads // 2, 1)
@@ -463,6 +470,18 @@ def _event_rows(fit: PoissonFEFit, mass: np.ndarray, col: dict[str, int],  # noq
                                max_half_width=max_half_width),
         })
     return rows
+
+
+def _wald(b: np.ndarray, cov: np.ndarray) -> float:
+    """``b' cov^+ b`` on the unit-diagonal scale, the pseudo-inverse cut at ``WALD_RCOND``.
+
+    A clustered covariance of the leads is singular when fewer items carry them than there are
+    leads; with ``pinv``'s default cut (1e-15 of the largest singular value, unscaled) whether
+    its near-zero directions are inverted, and the statistic with them, is rounding noise.
+    """
+    d = np.sqrt(np.diag(cov))
+    z = b / d
+    return float(z @ np.linalg.pinv(cov / np.outer(d, d), rcond=WALD_RCOND, hermitian=True) @ z)
 
 
 def _study_row(event: str, metric: str, weighting: str, day: int, eff: float, se: float,

@@ -81,12 +81,16 @@ def run(data_dir: Path | str, out: Path | str, jobs: tuple[str, ...], *,
 def platform(data_dir: Path | str, out: Path | str, *, month: str,
              master: str | None = None, as_of: str | None = None, sla_hours: float = 24.0,
              window: int = 14) -> tuple[SparkDataset, dict[str, Path]]:
-    """Every job for every shop of the platform, plus the valid inputs by shop (for packs)."""
-    from audit.spark.engine import write_tables
+    """Every job for every shop, the pooled impact, and the valid inputs by shop (for packs).
+
+    The pooled impact over the shops is ``OUT/platform_summary/`` (``audit.impact.pooled``).
+    """
+    from audit.spark.engine import PLATFORM_SUMMARY, write_platform_summary, write_tables
     from audit.spark.tables import with_shop
 
     ds, written = run(data_dir, out, JOBS, master=master, as_of=as_of, month=month,
                       sla_hours=sla_hours, window=window)
+    written[PLATFORM_SUMMARY] = write_platform_summary(out)
     shop_tables = {n: f for n, f in with_shop(ds.tables).items() if n != "agents"}
     write_tables({f"valid/{n}": f for n, f in shop_tables.items()}, out)
     ds.tables["agents"].write.mode("overwrite").parquet(str(Path(out) / "valid" / "agents"))

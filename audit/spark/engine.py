@@ -5,7 +5,9 @@ name and stacked (``unionByName``), grouped by ``shop_id``, and each group is sp
 canonical polars tables on a worker, where :func:`audit.spark.jobs.run_shop` runs the jobs'
 own analyses. Its output tables leave the worker stacked the same way (each column prefixed
 with its table's name) and are split again by Spark. The small ``agents`` table has no shop
-and goes to every worker whole. Cross-shop steps run on the results as Spark aggregations.
+and goes to every worker whole. Cross-shop steps run on the results: the as-of date as a Spark
+aggregation, the pooled impact (:func:`write_platform_summary`) as a second pass on the written
+per-shop headline rows.
 """
 
 from __future__ import annotations
@@ -135,3 +137,26 @@ def read_table(path: Path | str, schema: Mapping[str, pl.DataType], *,
     full = {**schema, "shop_id": pl.String()}
     return lf.select([pl.col(c).cast(d) for c, d in full.items()]).collect()
 
+
+
+#: The pooled impact over every shop of a ``platform`` run: ``OUT/platform_summary/``.
+PLATFORM_SUMMARY = "platform_summary"
+
+
+def write_platform_summary(out_dir: Path | str) -> Path:
+    """The shops' headline impact rows pooled (``audit.impact.pooled``), as Parquet.
+
+    A second pass on the driver over the written ``impact_summary`` (a few rows per shop),
+    so a platform's pooled number is computed from exactly the rows its shops were given.
+    """
+    from audit.impact.pooled import pooled_summary
+
+    cols = ["event", "metric", "design", "estimand", "group", "estimate_pct",
+            "half_width_pct", "shop_id"]
+    summary = pl.read_parquet(Path(out_dir) / "impact_summary" / "**" / "*.parquet",
+                              hive_partitioning=True, hive_schema={"shop_id": pl.String},
+                              columns=cols)
+    path = Path(out_dir) / PLATFORM_SUMMARY
+    path.mkdir(parents=True, exist_ok=True)
+    pooled_summary(summary).write_parquet(path / "part-00000.parquet")
+    return path
