@@ -38,12 +38,13 @@ def _sample(pid: int, peaks: dict[str, float], stop: threading.Event) -> None:
             return
         now = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
         for p in procs:
-            try:
+            try:  # a process may end between the listing and these reads
                 rss = p.memory_info().rss / 2**30
                 cmd = " ".join(p.cmdline())
+                name = p.name()
             except psutil.Error:
                 continue
-            if "java" in p.name():
+            if "java" in name:
                 now["jvm"] += rss
             elif p.pid == pid:
                 now["driver"] += rss
