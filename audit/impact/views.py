@@ -57,18 +57,22 @@ def display_summary(result: ImpactResult, *, lang: str = "en") -> pl.DataFrame:
     return frame.rename({c: label(f"col.{c}", lang) for c in frame.columns})
 
 
+#: Beyond this breakdown M-bar the sensitivity stops mattering and is shown as the cap.
+_MBAR_CAP = 10
+
+
 def _mbar(m: float | None, lang: str = "en") -> str:
     """The breakdown M-bar as a ratio (two decimals); "> 10" beyond, where it stops mattering."""
     if m is None:
         return DASH
-    return "> 10" if m > 10 else fmt_ratio(m, lang=lang)  # noqa: PLR2004 - display cap
+    return f"> {_MBAR_CAP}" if m > _MBAR_CAP else fmt_ratio(m, lang=lang)
 
 
 def _sensitivity(m: float | None, lang: str) -> str:
     """The breakdown M-bar in words: none needed, a ratio, or beyond the display cap of 10."""
     if not m:
         return label("impact.text.sensitivity_none", lang)
-    if m > 10:  # noqa: PLR2004 - display cap, as in the table
+    if m > _MBAR_CAP:
         return label("impact.text.sensitivity_large", lang)
     return label("impact.text.sensitivity", lang).format(mbar=_mbar(m, lang))
 
