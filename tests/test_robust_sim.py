@@ -1,4 +1,4 @@
-"""Issue 14's numbers over seeded worlds per scenario (slow: several minutes on 2 cores).
+"""Issue 14's numbers over seeded worlds per scenario (slow: ~2 minutes on 2 cores).
 
 The full 50-seed run is `benchmarks/simulate/harness.py` (the README table). CI runs 30 seeds
 (20000-20029) of the 600-item scenarios and 100 (20000-20099) of the cheap 120-item shop, with
@@ -7,9 +7,9 @@ tolerances set by the binomial SD at that count. A lift world and its null world
 correlated: the SD of the pooled coverage is taken as that of the lift worlds alone, ~4.0
 points at 30 seeds and ~2.2 at 100 for a true 95%. Pooled coverage is held to >= 0.89 at 30
 seeds (the first version's bound, stricter than two SDs) and >= 0.90 at 100 (two SDs, in whole
-points); an upper bound would fail at random (all covered happens often at exactly 95%). A 5% null rejection has an SD of ~4 points over 30 worlds and
-~2.2 over 100: <= 0.13 and <= 0.10. Bias is held to the issue's 1.5 points directly (its SE
-over 30 worlds is ~0.2-0.3).
+points); an upper bound would fail at random (all covered happens often at exactly 95%). A 5%
+null rejection has an SD of ~4 points over 30 worlds and ~2.2 over 100: <= 0.13 and <= 0.10.
+Bias is held to the issue's 1.5 points directly (its SE over 30 worlds is ~0.2-0.3).
 
 History: with 30 seeds the 120-item shop covered 88% (53 of 60 pooled), a strict xfail until
 the count was raised to the issue's >= 50 seeds; the other seed sets (10000-10049, 30000-30149)
