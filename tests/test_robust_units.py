@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 import statsmodels.api as sm
+from scipy import integrate, stats
 
-from audit.robust.agent_model import _poisson_fit, compare_agents
+from audit.robust.agent_model import _poisson_fit, _posterior, compare_agents
 from audit.robust.panel_fe import (
     LIFT,
     NO_EFFECT,
@@ -197,6 +198,37 @@ def test_agent_glm_matches_statsmodels() -> None:
     # HC1 = HC0 x n / (n - k); statsmodels' GLM applies no such factor, so it is added here.
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), ref.bse * math.sqrt(n / (n - 3)),
                                rtol=1e-6)
+
+
+def test_agent_posterior_integrates_tau_like_quadrature() -> None:
+    """The grid mixture against adaptive quadrature over tau (same flat prior, same upper end):
+    posterior means, and the mixture CDF at the returned bounds is 2.5% and 97.5%."""
+    theta = np.array([0.31, -0.12, 0.05, -0.40, 0.18, 0.0, -0.07])
+    se = np.array([0.15, 0.22, 0.10, 0.30, 0.12, 0.25, 0.18])
+    mean, lo, hi, tau_mean = _posterior(theta, se, 0.05)
+    top = 4.0 * max(np.sqrt(np.mean(theta**2)), np.median(se))
+
+    def lik(t: float) -> float:
+        return float(np.prod(stats.norm.pdf(theta, 0.0, np.sqrt(se**2 + t**2))))
+
+    def cond(t: float) -> tuple[np.ndarray, np.ndarray]:
+        b = t**2 / (t**2 + se**2)
+        return b * theta, np.sqrt(b) * se
+
+    norm = integrate.quad(lik, 0, top)[0]
+    assert tau_mean == pytest.approx(integrate.quad(lambda t: t * lik(t), 0, top)[0] / norm,
+                                     rel=1e-3)
+    for i in range(theta.size):
+        m_i = integrate.quad(lambda t, i=i: cond(t)[0][i] * lik(t), 0, top)[0] / norm
+        assert mean[i] == pytest.approx(m_i, abs=1e-4)
+        for bound, p in ((lo[i], 0.025), (hi[i], 0.975)):
+            f = integrate.quad(lambda t, i=i, x=bound: stats.norm.cdf(
+                x, cond(t)[0][i], max(cond(t)[1][i], 1e-12)) * lik(t), 0, top, points=[0])[0]
+            assert f / norm == pytest.approx(p, abs=2e-3)
+    # Shrinkage toward the average, more for the noisier agent of two equal raw ratios.
+    two, _, _, _ = _posterior(np.array([0.3, 0.3, -0.3, -0.3]),
+                              np.array([0.1, 0.3, 0.1, 0.3]), 0.05)
+    assert 0 < two[1] < two[0] < 0.3
 
 
 def test_agent_model_mutual_adjustment_by_hand() -> None:

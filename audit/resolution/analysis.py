@@ -200,9 +200,10 @@ def _mutually_adjusted(by_agent: pl.LazyFrame, cohort: pl.LazyFrame,
       ``ratio_ci_*`` its robust (sandwich) 95% interval.
     * ``expected``: the cases the average agent would have resolved among this agent's, so that
       resolved / expected = ``mix_adjusted_ratio``.
-    * ``shrunk_ratio``, ``shrunk_ci_*``: normal-prior (DerSimonian-Laird) posterior mean and
-      95% interval, widened for the uncertainty of the prior variance; ``rank`` is on it.
-    * ``prior_mean`` (1: the average agent) and ``prior_var`` (of the log ratio), for the record.
+    * ``shrunk_ratio``, ``shrunk_ci_*``: posterior mean and 95% interval under a normal prior
+      on the log ratios whose spread is integrated over, not fixed; ``rank`` is on it.
+    * ``prior_mean`` (1: the average agent) and ``prior_var`` (the square of the posterior mean
+      of the agents' spread, on the log scale), for the record.
     """
     rated = cohort.filter(pl.col("agent_id").is_not_null()).join(
         reviews.select("review_id", "rating"), on="review_id", how="left")
