@@ -218,3 +218,12 @@ def test_platform_command_and_a_shop_pack(spark, demo_dir: Path, tmp_path: Path)
     assert (pack / "index.html").is_file()
     manifest = __import__("json").loads((pack / "manifest.json").read_text("utf-8"))
     assert manifest["parameters"]["shop"] == "S02"
+
+
+def test_local_session_heap_is_a_third_of_the_ram(spark) -> None:
+    """Spark's 1g default ran the resolution job on a 2M-review shop out of heap (benchmark)."""
+    from audit.spark.session import local_driver_memory
+
+    assert local_driver_memory(24 * 2**30) == "8g"
+    assert local_driver_memory(2 * 2**30) == "1g"  # never below Spark's own default
+    assert spark.sparkContext.getConf().get("spark.driver.memory") == local_driver_memory()

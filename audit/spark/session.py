@@ -31,6 +31,24 @@ BASE_CONF: dict[str, str] = {
 }
 #: Environment variable for the number of shuffle partitions (default: 4 per local core).
 PARTITIONS_ENV = "REVIEW_AUDIT_SPARK_PARTITIONS"
+#: Environment variable for the JVM heap of a local session (default: a third of the RAM).
+DRIVER_MEMORY_ENV = "REVIEW_AUDIT_SPARK_DRIVER_MEMORY"
+
+
+def local_driver_memory(total_bytes: int | None = None) -> str:
+    """The JVM heap for a local master: a third of the machine's RAM, at least 1g.
+
+    Why not Spark's default (1g): on a local master the driver is the executor too, and a
+    cogroup holds one shop's rows in its heap; the platform benchmark's largest shop (2M
+    reviews, 1M cases, 1M contacts) ran the resolution job out of a 1g heap. A third leaves
+    the rest to the Python workers, which hold the same shop as Arrow and polars frames.
+    """
+    if total_bytes is None:
+        try:
+            total_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # not a POSIX system: Spark's default
+            return "1g"
+    return f"{max(1, total_bytes // 3 // 2**30)}g"
 
 
 def package_root() -> str:
@@ -64,6 +82,9 @@ def spark_session(master: str | None = None, *, partitions: int | None = None,
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
     n = partitions or int(os.environ.get(PARTITIONS_ENV, "0") or 0) or 8
     builder = SparkSession.builder.master(master or "local[2]").appName("review-audit")
+    if (master or "local").startswith("local"):  # a cluster's driver is sized by its launcher
+        builder = builder.config("spark.driver.memory",
+                                 os.environ.get(DRIVER_MEMORY_ENV) or local_driver_memory())
     for key, value in {**BASE_CONF, "spark.sql.shuffle.partitions": str(n),
                        "spark.default.parallelism": str(n),
                        "spark.executorEnv.PYTHONPATH": os.environ["PYTHONPATH"],
