@@ -14,7 +14,8 @@ import scipy.sparse as sp
 import statsmodels.api as sm
 from scipy import integrate, stats
 
-from audit.robust.agent_model import _poisson_fit, _posterior, compare_agents
+from audit.robust import agent_model
+from audit.robust.agent_model import _pinv_symmetric, _poisson_fit, _posterior, compare_agents
 from audit.robust.panel_fe import (
     LIFT,
     NO_EFFECT,
@@ -229,6 +230,23 @@ def test_agent_posterior_integrates_tau_like_quadrature() -> None:
     two, _, _, _ = _posterior(np.array([0.3, 0.3, -0.3, -0.3]),
                               np.array([0.1, 0.3, 0.1, 0.3]), 0.05)
     assert 0 < two[1] < two[0] < 0.3
+
+
+def test_information_matrix_pseudo_inverse_and_its_fallback(monkeypatch) -> None:
+    """A singular PSD matrix: both routes give the Moore-Penrose inverse (numpy's generic SVD
+    pinv as the reference); the fallback is taken when the eigensolver does not converge."""
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=(6, 4))
+    h = a @ a.T  # rank 4 of 6
+    ref = np.linalg.pinv(h)
+    np.testing.assert_allclose(_pinv_symmetric(h), ref, atol=1e-10)
+
+    def fails(*_args: object, **_kw: object) -> np.ndarray:
+        msg = "SVD did not converge"
+        raise np.linalg.LinAlgError(msg)
+
+    monkeypatch.setattr(agent_model.np.linalg, "pinv", fails)
+    np.testing.assert_allclose(_pinv_symmetric(h), ref, atol=1e-10)
 
 
 def test_agent_model_mutual_adjustment_by_hand() -> None:

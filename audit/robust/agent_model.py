@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from scipy import special, stats
+from scipy import linalg, special, stats
 
 AGENT_COLUMNS: tuple[str, ...] = (
     "agent_id", "cases", "resolved", "mix_adjusted_ratio", "ratio_ci_low", "ratio_ci_high",
@@ -74,10 +74,27 @@ def _poisson_fit(x: sp.csr_matrix, y: np.ndarray, *, max_iter: int = 100
             break
     mu = np.exp(x @ beta + off)
     h = (x.T @ sp.diags(mu) @ x).toarray()
-    hi = np.linalg.pinv(h)
+    hi = _pinv_symmetric(h)
     r = y - mu
     meat = (x.T @ sp.diags(r**2) @ x).toarray()
     return beta, hi @ meat @ hi * n / max(n - k, 1)
+
+
+def _pinv_symmetric(h: np.ndarray) -> np.ndarray:
+    """Pseudo-inverse of the (symmetric, positive semi-definite) information matrix.
+
+    Why not ``np.linalg.pinv(h)``: its divide-and-conquer SVD (LAPACK gesdd) can fail to
+    converge on a finite, nearly singular matrix, depending even on the BLAS thread count
+    (numpy#11887); on the platform benchmark it stopped a whole Spark run on one shop of
+    2,000 agents. The symmetric eigensolver is the first choice (and faster); the slower,
+    more robust QR-iteration SVD (gesvd) is the fallback.
+    """
+    try:
+        return np.linalg.pinv(h, hermitian=True)
+    except np.linalg.LinAlgError:
+        u, s, vt = linalg.svd(h, full_matrices=False, lapack_driver="gesvd")
+        keep = s > s.max(initial=0.0) * max(h.shape) * np.finfo(float).eps
+        return (vt[keep].T / s[keep]) @ u[:, keep].T
 
 
 def _posterior(theta: np.ndarray, se: np.ndarray, alpha: float, *, grid: int = 400
@@ -196,7 +213,7 @@ def compare_agents(
     z = stats.norm.ppf(1 - alpha / 2)
     post, post_lo, post_hi, tau = _posterior(theta, se, alpha)
     with np.errstate(over="ignore"):  # an agent with almost no expected cases: bound = inf
-        ratio_hi = np.exp(theta + z * se)
+        ratio_hi, shrunk_hi = np.exp(theta + z * se), np.exp(post_hi)
     res = pl.DataFrame({
         "agent_id": agents,
         "mix_adjusted_ratio": np.exp(theta),
@@ -204,7 +221,7 @@ def compare_agents(
         "ratio_ci_high": ratio_hi,
         "shrunk_ratio": np.exp(post),
         "shrunk_ci_low": np.exp(post_lo),
-        "shrunk_ci_high": np.exp(post_hi),
+        "shrunk_ci_high": shrunk_hi,
         "prior_sd": np.full(a_n, tau),
     })
     res = res.with_columns(rank=pl.col("shrunk_ratio").rank("min", descending=True)
