@@ -232,6 +232,28 @@ def test_agent_posterior_integrates_tau_like_quadrature() -> None:
     assert 0 < two[1] < two[0] < 0.3
 
 
+def test_agent_glm_never_steps_onto_a_non_finite_point(monkeypatch) -> None:
+    """A Newton step that is not finite (a singular solve) is refused: the fit stays at its
+    last finite iterate instead of returning NaN (which failed the covariance's inverse)."""
+    rng = np.random.default_rng(4)
+    n = 300
+    x = sp.csr_matrix(np.column_stack([np.ones(n), rng.integers(0, 2, n)]).astype(float))
+    y = (rng.random(n) < 0.3).astype(float)
+    good, _ = _poisson_fit(x, y)
+    calls = {"n": 0}
+    solve = np.linalg.solve
+
+    def nan_after_two(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+        calls["n"] += 1
+        return solve(h, g) if calls["n"] <= 2 else np.full_like(g, np.nan)  # noqa: PLR2004
+
+    monkeypatch.setattr(agent_model.np.linalg, "solve", nan_after_two)
+    beta, cov = _poisson_fit(x, y)
+    assert np.isfinite(beta).all()
+    assert np.isfinite(cov).all()
+    np.testing.assert_allclose(beta, good, atol=1e-3)  # two Newton steps from the start
+
+
 def test_information_matrix_pseudo_inverse_and_its_fallback(monkeypatch) -> None:
     """A singular PSD matrix: both routes give the Moore-Penrose inverse (numpy's generic SVD
     pinv as the reference); the fallback is taken when the eigensolver does not converge."""
