@@ -63,14 +63,12 @@ def _poisson_fit(x: sp.csr_matrix, y: np.ndarray, *, max_iter: int = 100
         h = (x.T @ sp.diags(mu) @ x).toarray()
         h[np.diag_indices_from(h)] += 1e-10
         step = np.linalg.solve(h, g)
+        floor = cur - 1e-12 * abs(cur)  # a step may not lose likelihood (NaN never passes)
         t, new = 1.0, -np.inf
         if np.all(np.isfinite(step)):
-            while t >= 1e-8:
-                new = ll(beta + t * step)
-                if new >= cur - 1e-12 * abs(cur):  # False for NaN too
-                    break
+            while t >= 1e-8 and not (new := ll(beta + t * step)) >= floor:
                 t /= 2
-        if not new >= cur - 1e-12 * abs(cur):  # no step keeps the likelihood: stay at beta
+        if not new >= floor:  # no step keeps the likelihood: stay at beta
             break
         beta, gain, cur = beta + t * step, new - cur, new
         if abs(gain) < 1e-10 * (abs(cur) + 1) and np.max(np.abs(t * step)) < 1e-8:

@@ -73,7 +73,8 @@ def spark_session(master: str | None = None, *, partitions: int | None = None,
         raise ParameterError(msg) from exc
     import sys
 
-    if (master or "local").startswith("local"):
+    local = (master or "local").startswith("local")
+    if local:
         # Local workers run this interpreter (its packages), not whatever python3 is on PATH.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     root = package_root()
@@ -82,13 +83,13 @@ def spark_session(master: str | None = None, *, partitions: int | None = None,
         os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
     n = partitions or int(os.environ.get(PARTITIONS_ENV, "0") or 0) or 8
     builder = SparkSession.builder.master(master or "local[2]").appName("review-audit")
-    if (master or "local").startswith("local"):  # a cluster's driver is sized by its launcher
-        builder = builder.config("spark.driver.memory",
-                                 os.environ.get(DRIVER_MEMORY_ENV) or local_driver_memory())
+    # A cluster's driver is sized by its launcher; a local one here.
+    heap = ({"spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV) or local_driver_memory()}
+            if local else {})
     for key, value in {**BASE_CONF, "spark.sql.shuffle.partitions": str(n),
                        "spark.default.parallelism": str(n),
                        "spark.executorEnv.PYTHONPATH": os.environ["PYTHONPATH"],
-                       **(conf or {})}.items():
+                       **heap, **(conf or {})}.items():
         builder = builder.config(key, value)
     try:
         return builder.getOrCreate()
